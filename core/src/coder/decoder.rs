@@ -1,0 +1,94 @@
+//! [`RangeDecoder`]: bytes in, symbols out.
+
+use super::{CoderError, FrequencyTable, RANGE_BOTTOM, scale};
+
+/// Range decoder over a byte slice; reads zeros past its end and never beyond it.
+///
+/// State: `value` is the coded number minus the encoder's `low`, and `range` the
+/// encoder's `range`, so `value < range` at all times. That holds after
+/// [`RangeDecoder::new`] (which rejects `FF FF FF FF`) and is kept by every step, whatever
+/// the input bytes, so decoding garbage yields garbage symbols (caught by the container's
+/// checksums) but never a panic or a loop: each symbol costs O(1) work.
+#[derive(Debug, Clone)]
+pub struct RangeDecoder<'a> {
+    input: &'a [u8],
+    /// Bytes consumed, real or virtual zeros; may exceed `input.len()`.
+    position: usize,
+    range: u32,
+    value: u32,
+}
+
+impl<'a> RangeDecoder<'a> {
+    /// Starts decoding `input`, a stream written by [`super::RangeEncoder`].
+    ///
+    /// # Errors
+    /// [`CoderError::InvalidStart`] when the stream begins with `FF FF FF FF`.
+    pub fn new(input: &'a [u8]) -> Result<Self, CoderError> {
+        let mut decoder = Self {
+            input,
+            position: 0,
+            range: u32::MAX,
+            value: 0,
+        };
+        for _ in 0..4 {
+            decoder.value = (decoder.value << 8) | u32::from(decoder.next_byte());
+        }
+        if decoder.value == u32::MAX {
+            return Err(CoderError::InvalidStart);
+        }
+        Ok(decoder)
+    }
+
+    /// Decodes the next symbol, which was encoded with `table`.
+    #[inline]
+    pub fn decode(&mut self, table: &FrequencyTable) -> u8 {
+        let symbol = self.find_symbol(table);
+        let lo = scale(self.range, table.cumulative(symbol));
+        let hi = scale(
+            self.range,
+            table.cumulative(symbol) + table.frequency(symbol),
+        );
+        self.value -= lo;
+        self.range = hi - lo;
+        while self.range < RANGE_BOTTOM {
+            self.value = (self.value << 8) | u32::from(self.next_byte());
+            self.range <<= 8;
+        }
+        symbol
+    }
+
+    /// Checks that the whole input was read: a well-formed stream ends exactly where the
+    /// decoder stops needing bytes (its trailing zeros dropped).
+    ///
+    /// # Errors
+    /// [`CoderError::TrailingBytes`] when bytes remain unread.
+    pub fn finish(self) -> Result<(), CoderError> {
+        match self.input.len().checked_sub(self.position) {
+            Some(extra) if extra > 0 => Err(CoderError::TrailingBytes { extra }),
+            _ => Ok(()),
+        }
+    }
+
+    /// The symbol `s` with `scale(c[s]) ≤ value < scale(c[s+1])`: 8 steps of binary search.
+    #[inline]
+    fn find_symbol(&self, table: &FrequencyTable) -> u8 {
+        let cumulative = table.cumulative_table();
+        let (mut low, mut high) = (0usize, 256usize);
+        while high - low > 1 {
+            let mid = (low + high) / 2;
+            if scale(self.range, cumulative[mid]) <= self.value {
+                low = mid;
+            } else {
+                high = mid;
+            }
+        }
+        low as u8
+    }
+
+    #[inline]
+    fn next_byte(&mut self) -> u8 {
+        let byte = self.input.get(self.position).copied().unwrap_or(0);
+        self.position += 1;
+        byte
+    }
+}

@@ -1,0 +1,124 @@
+//! [`FrequencyTable`]: a validated 256-symbol table with total 2^16.
+
+use super::{CoderError, FREQ_TOTAL, SYMBOLS};
+
+/// Cumulative frequencies of the 256 byte values.
+///
+/// Invariants, checked when the table is built: `cumulative[0] = 0`,
+/// `cumulative[256] = 2^16`, and `cumulative[s + 1] − cumulative[s] = f(s) ≥ 1` for every
+/// symbol `s`. A table can only be built through [`FrequencyTable::from_frequencies`],
+/// [`FrequencyTable::from_counts`] or [`FrequencyTable::uniform`], so every table the coder
+/// sees satisfies them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FrequencyTable {
+    cumulative: [u32; SYMBOLS + 1],
+}
+
+impl FrequencyTable {
+    /// Every symbol at frequency 256 (8 bits each).
+    #[must_use]
+    pub fn uniform() -> Self {
+        let mut cumulative = [0u32; SYMBOLS + 1];
+        for (s, c) in cumulative.iter_mut().enumerate() {
+            *c = (s as u32) << 8;
+        }
+        Self { cumulative }
+    }
+
+    /// Builds a table from frequencies that are all ≥ 1 and sum to exactly 2^16.
+    ///
+    /// # Errors
+    /// [`CoderError::ZeroFrequency`] or [`CoderError::WrongTotal`] when the frequencies
+    /// break the invariants.
+    pub fn from_frequencies(freqs: &[u32; SYMBOLS]) -> Result<Self, CoderError> {
+        let total: u64 = freqs.iter().map(|&f| u64::from(f)).sum();
+        if total != u64::from(FREQ_TOTAL) {
+            return Err(CoderError::WrongTotal {
+                got: total,
+                expected: FREQ_TOTAL,
+            });
+        }
+        if let Some(symbol) = freqs.iter().position(|&f| f == 0) {
+            return Err(CoderError::ZeroFrequency {
+                symbol: symbol as u8,
+            });
+        }
+        let mut cumulative = [0u32; SYMBOLS + 1];
+        for (s, &f) in freqs.iter().enumerate() {
+            cumulative[s + 1] = cumulative[s] + f;
+        }
+        Ok(Self { cumulative })
+    }
+
+    /// Scales arbitrary non-negative counts to a valid table, deterministically.
+    ///
+    /// Each symbol gets `1 + floor(count · (2^16 − 256) / Σcounts)`; what rounding leaves
+    /// over (< 256) goes to the first symbol of largest count. All-zero counts give the
+    /// uniform table. This is a convenience for simple adaptive models (tests, benchmarks);
+    /// the neural engines build their tables with their own documented integer softmax.
+    #[must_use]
+    pub fn from_counts(counts: &[u32; SYMBOLS]) -> Self {
+        let total: u64 = counts.iter().map(|&c| u64::from(c)).sum();
+        if total == 0 {
+            return Self::uniform();
+        }
+        let spread = u64::from(FREQ_TOTAL) - SYMBOLS as u64;
+        let mut freqs = [0u32; SYMBOLS];
+        for (f, &c) in freqs.iter_mut().zip(counts) {
+            // c · spread / total ≤ spread < 2^16, so it fits.
+            *f = 1 + (u64::from(c) * spread / total) as u32;
+        }
+        let assigned: u32 = freqs.iter().sum();
+        let mut most = 0;
+        for s in 1..SYMBOLS {
+            if counts[s] > counts[most] {
+                most = s;
+            }
+        }
+        freqs[most] += FREQ_TOTAL - assigned;
+        let mut cumulative = [0u32; SYMBOLS + 1];
+        for (s, &f) in freqs.iter().enumerate() {
+            cumulative[s + 1] = cumulative[s] + f;
+        }
+        Self { cumulative }
+    }
+
+    /// Frequency of `symbol`, in units of 2^-16.
+    #[inline]
+    #[must_use]
+    pub fn frequency(&self, symbol: u8) -> u32 {
+        let s = usize::from(symbol);
+        self.cumulative[s + 1] - self.cumulative[s]
+    }
+
+    /// Sum of the frequencies of all symbols below `symbol`.
+    #[inline]
+    #[must_use]
+    pub fn cumulative(&self, symbol: u8) -> u32 {
+        self.cumulative[usize::from(symbol)]
+    }
+
+    /// The 257 cumulative frequencies, `0 = c[0] < c[1] < … < c[256] = 2^16`.
+    #[inline]
+    #[must_use]
+    pub fn cumulative_table(&self) -> &[u32; SYMBOLS + 1] {
+        &self.cumulative
+    }
+
+    /// The ideal code length of `symbol` under this table, `−log2(f / 2^16)` bits.
+    ///
+    /// Float, for reports only: nothing that decides a coded byte uses it.
+    #[must_use]
+    pub fn cost_bits(&self, symbol: u8) -> f64 {
+        16.0 - f64::from(self.frequency(symbol)).log2()
+    }
+}
+
+impl std::fmt::Debug for FrequencyTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let freqs: Vec<u32> = (0..=255u8).map(|s| self.frequency(s)).collect();
+        f.debug_struct("FrequencyTable")
+            .field("frequencies", &freqs)
+            .finish()
+    }
+}

@@ -1,0 +1,238 @@
+//! Writing `.boa` files front to back (to a pipe, if need be).
+
+use std::io::{Read, Write};
+
+use super::ContainerError;
+use super::chunk::{EncodedChunk, encode_chunk, map_in_parallel};
+use super::format::{
+    DEFAULT_CHUNK_LEN, FORMAT_VERSION, Footer, HEADER_LEN, Header, MAX_MODEL_LEN, RecordHeader,
+    TAG_END, validate_chunk_len,
+};
+use crate::predictor::{ModelFingerprint, Predictor};
+
+/// How to compress.
+#[derive(Debug, Clone)]
+pub struct CompressOptions<'a> {
+    /// Bytes per chunk, `1..=MAX_CHUNK_LEN`.
+    pub chunk_len: u32,
+    /// Chunks read, coded in parallel and written per batch; 0 picks 4 per thread.
+    /// Memory use is about `batch_chunks × chunk_len × 3` bytes. Does not change the file.
+    pub batch_chunks: usize,
+    /// The model file to store in the `.boa` file, making it self-contained. Its BLAKE3
+    /// hash must be the predictor's fingerprint.
+    pub embedded_model: Option<&'a [u8]>,
+}
+
+impl Default for CompressOptions<'_> {
+    fn default() -> Self {
+        Self {
+            chunk_len: DEFAULT_CHUNK_LEN,
+            batch_chunks: 0,
+            embedded_model: None,
+        }
+    }
+}
+
+/// What [`compress`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompressSummary {
+    /// Bytes read.
+    pub original_len: u64,
+    /// Bytes written.
+    pub compressed_len: u64,
+    /// Chunks written.
+    pub chunk_count: u32,
+}
+
+/// Compresses everything `input` yields into a `.boa` stream on `output`.
+///
+/// Writes front to back without seeking; `progress` is called with the number of input
+/// bytes done after each batch.
+///
+/// # Errors
+/// Invalid options, a model that does not match the predictor, I/O and predictor errors.
+pub fn compress<P: Predictor>(
+    predictor: &P,
+    input: impl Read,
+    output: impl Write,
+    options: &CompressOptions<'_>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<CompressSummary, ContainerError> {
+    validate_chunk_len(options.chunk_len).map_err(ContainerError::InvalidArgument)?;
+    let mut input = input;
+    let mut output = CountingWriter::new(output);
+    write_header(predictor, &mut output, options)?;
+
+    let chunk_len = options.chunk_len as usize;
+    let batch_chunks = effective_batch(options.batch_chunks);
+    let mut buffer = vec![0u8; chunk_len * batch_chunks];
+    let mut stream_lens: Vec<u32> = Vec::new();
+    let mut original_len = 0u64;
+    loop {
+        let filled = read_full(&mut input, &mut buffer)?;
+        let chunks: Vec<&[u8]> = buffer[..filled].chunks(chunk_len).collect();
+        let encoded = map_in_parallel(&chunks, |chunk| encode_chunk(predictor, chunk));
+        for (chunk, coded) in chunks.iter().zip(encoded) {
+            let coded = coded?;
+            write_record(
+                &mut output,
+                chunk.len() as u32,
+                chunk.len() < chunk_len,
+                &coded,
+            )?;
+            stream_lens.push(coded.stream.len() as u32);
+            if stream_lens.len() > u32::MAX as usize {
+                return Err(ContainerError::InvalidArgument(
+                    "input needs more than 2^32 − 1 chunks; use a larger chunk length".into(),
+                ));
+            }
+        }
+        original_len += filled as u64;
+        progress(original_len);
+        if filled < buffer.len() {
+            break;
+        }
+    }
+    write_index_and_footer(&mut output, &stream_lens, original_len)?;
+    output.flush()?;
+    Ok(CompressSummary {
+        original_len,
+        compressed_len: output.written,
+        chunk_count: stream_lens.len() as u32,
+    })
+}
+
+/// Compresses a buffer into a new `.boa` byte vector.
+///
+/// # Errors
+/// As [`compress`].
+pub fn compress_to_vec<P: Predictor>(
+    predictor: &P,
+    data: &[u8],
+    options: &CompressOptions<'_>,
+) -> Result<Vec<u8>, ContainerError> {
+    let mut out = Vec::with_capacity(data.len() / 2 + 128);
+    compress(predictor, data, &mut out, options, &mut |_| {})?;
+    Ok(out)
+}
+
+pub(crate) fn effective_batch(requested: usize) -> usize {
+    if requested > 0 {
+        return requested;
+    }
+    #[cfg(feature = "parallel")]
+    let threads = rayon::current_num_threads();
+    #[cfg(not(feature = "parallel"))]
+    let threads = 1;
+    4 * threads
+}
+
+fn write_header<P: Predictor>(
+    predictor: &P,
+    output: &mut impl Write,
+    options: &CompressOptions<'_>,
+) -> Result<(), ContainerError> {
+    let fingerprint = predictor.fingerprint();
+    if let Some(model) = options.embedded_model {
+        let embedded = ModelFingerprint::of_bytes(model);
+        if embedded != fingerprint {
+            return Err(ContainerError::ModelMismatch {
+                file: embedded,
+                model: fingerprint,
+            });
+        }
+        if model.len() as u64 > MAX_MODEL_LEN {
+            return Err(ContainerError::InvalidArgument(format!(
+                "model of {} bytes is larger than the {MAX_MODEL_LEN} bytes a .boa file can embed",
+                model.len()
+            )));
+        }
+    }
+    let header = Header {
+        version: FORMAT_VERSION,
+        embedded_model: options.embedded_model.is_some(),
+        chunk_len: options.chunk_len,
+        fingerprint,
+    };
+    header.write(output)?;
+    debug_assert_eq!(HEADER_LEN, 52);
+    if let Some(model) = options.embedded_model {
+        output.write_all(&(model.len() as u64).to_le_bytes())?;
+        output.write_all(model)?;
+    }
+    Ok(())
+}
+
+fn write_record(
+    output: &mut impl Write,
+    len: u32,
+    short: bool,
+    coded: &EncodedChunk,
+) -> Result<(), ContainerError> {
+    RecordHeader {
+        len,
+        short,
+        crc: coded.crc,
+        stream_len: coded.stream.len() as u32,
+    }
+    .write(output)?;
+    output.write_all(&coded.stream)?;
+    Ok(())
+}
+
+fn write_index_and_footer(
+    output: &mut CountingWriter<impl Write>,
+    stream_lens: &[u32],
+    original_len: u64,
+) -> Result<(), ContainerError> {
+    output.write_all(&[TAG_END])?;
+    let index_offset = output.written;
+    let index: Vec<u8> = stream_lens.iter().flat_map(|l| l.to_le_bytes()).collect();
+    output.write_all(&index)?;
+    Footer {
+        original_len,
+        chunk_count: stream_lens.len() as u32,
+        index_crc: crc32fast::hash(&index),
+        index_offset,
+    }
+    .write(output)?;
+    Ok(())
+}
+
+/// Fills `buffer` unless the input ends first; returns the bytes read.
+fn read_full(input: &mut impl Read, buffer: &mut [u8]) -> Result<usize, ContainerError> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match input.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(filled)
+}
+
+/// A writer that counts the bytes through it.
+struct CountingWriter<W> {
+    inner: W,
+    written: u64,
+}
+
+impl<W: Write> CountingWriter<W> {
+    fn new(inner: W) -> Self {
+        Self { inner, written: 0 }
+    }
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(bytes)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}

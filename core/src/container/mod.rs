@@ -1,0 +1,40 @@
+//! The `.boa` container: chunked, streamable, randomly accessible.
+//!
+//! This module frames range-coded chunk streams into a file; it is independent of the
+//! coder's internals and of any model (both reach it through [`crate::coder`] and
+//! [`crate::predictor::Predictor`]). The byte-level specification is `docs/format.md`.
+//!
+//! ```text
+//! header (52 B) | [model length u64 + model bytes] | chunk records … | 'E' | index | footer (32 B)
+//! ```
+//!
+//! - The input is cut into chunks of `chunk_len` bytes (the last may be shorter). Each
+//!   chunk is coded from a fresh predictor state, so chunks decode independently, in
+//!   parallel, in any grouping: the batch size is not part of the file.
+//! - A chunk record carries the CRC-32 of the chunk's original bytes and the length of
+//!   its stream, so a file can be read front to back from a pipe, in parallel.
+//! - The index (stream lengths) and the footer (original length, chunk count, index
+//!   offset) come last, so a file can be written front to back to a pipe, and read with
+//!   random access by seeking to the footer.
+//!
+//! Every length, count and offset read from a file is validated before anything is
+//! allocated or read on its account; bad input yields a [`ContainerError`].
+
+mod chunk;
+mod compress;
+mod decompress;
+mod error;
+mod format;
+mod random_access;
+
+pub use compress::{CompressOptions, CompressSummary, compress, compress_to_vec};
+pub use decompress::{DecompressOptions, DecompressSummary, StreamDecoder, decompress_to_vec};
+pub use error::ContainerError;
+pub use format::{
+    DEFAULT_CHUNK_LEN, FOOTER_LEN, FORMAT_VERSION, Footer, HEADER_LEN, Header, MAX_CHUNK_LEN,
+    MAX_MODEL_LEN, max_stream_len,
+};
+pub use random_access::{BoaFile, ChunkLocation};
+
+#[cfg(test)]
+mod tests;

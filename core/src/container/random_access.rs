@@ -1,0 +1,270 @@
+//! Reading `.boa` files with random access: footer and index first, then only the
+//! chunks a byte range needs.
+
+use std::io::{Read, Seek, SeekFrom};
+use std::ops::Range;
+
+use super::ContainerError;
+use super::chunk::{ChunkJob, decode_chunks};
+use super::decompress::{DecompressOptions, check_model, read_embedded_model};
+use super::format::{
+    FOOTER_LEN, Footer, HEADER_LEN, Header, RecordHeader, TAG_END, check_index_crc, max_stream_len,
+    read_array, read_exact_or_truncated, read_vec,
+};
+use crate::predictor::Predictor;
+
+/// Where a chunk lies, in the original data and in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkLocation {
+    /// Offset of the chunk's record (its tag byte) in the file.
+    pub record_offset: u64,
+    /// Offset of the chunk's first byte in the original data.
+    pub original_offset: u64,
+    /// Original bytes in the chunk.
+    pub len: u32,
+    /// Bytes of range-coded stream.
+    pub stream_len: u32,
+}
+
+/// An open `.boa` file: header, footer and index read and cross-checked.
+#[derive(Debug)]
+pub struct BoaFile<R> {
+    reader: R,
+    file_len: u64,
+    header: Header,
+    footer: Footer,
+    chunks: Vec<ChunkLocation>,
+}
+
+impl<R: Read + Seek> BoaFile<R> {
+    /// Opens a `.boa` file: reads and validates header, footer and index.
+    ///
+    /// Every offset is checked against the file's length before it is followed, and
+    /// the index is allocated only once its size is known to fit in the file.
+    ///
+    /// # Errors
+    /// Any [`ContainerError`] describing what is wrong with the file.
+    pub fn open(mut reader: R) -> Result<Self, ContainerError> {
+        let file_len = reader.seek(SeekFrom::End(0))?;
+        reader.seek(SeekFrom::Start(0))?;
+        let header = Header::read(&mut reader)?;
+        if file_len < HEADER_LEN + 1 + FOOTER_LEN {
+            return Err(ContainerError::Truncated { what: "file" });
+        }
+        let data_start = if header.embedded_model {
+            let room = file_len - HEADER_LEN - 1 - FOOTER_LEN;
+            let len = u64::from_le_bytes(read_array(&mut reader, "embedded model length")?);
+            if len > room.saturating_sub(8) {
+                return Err(ContainerError::corrupt(format!(
+                    "embedded model length {len} does not fit in a file of {file_len} bytes"
+                )));
+            }
+            HEADER_LEN + 8 + len
+        } else {
+            HEADER_LEN
+        };
+        reader.seek(SeekFrom::Start(file_len - FOOTER_LEN))?;
+        let footer = Footer::read(&mut reader, header.chunk_len)?;
+        let index = read_index(&mut reader, &footer, data_start, file_len)?;
+        let chunks = locate_chunks(&header, &footer, &index, data_start)?;
+        let mut file = Self {
+            reader,
+            file_len,
+            header,
+            footer,
+            chunks,
+        };
+        file.check_end_tag()?;
+        Ok(file)
+    }
+
+    /// The header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The footer.
+    pub fn footer(&self) -> &Footer {
+        &self.footer
+    }
+
+    /// Length of the `.boa` file in bytes.
+    pub fn file_len(&self) -> u64 {
+        self.file_len
+    }
+
+    /// Length of the original data in bytes.
+    pub fn original_len(&self) -> u64 {
+        self.footer.original_len
+    }
+
+    /// Where each chunk lies.
+    pub fn chunks(&self) -> &[ChunkLocation] {
+        &self.chunks
+    }
+
+    /// Reads the embedded model, if the file has one, and checks its hash.
+    ///
+    /// # Errors
+    /// I/O errors, or a model whose hash is not the header's fingerprint.
+    pub fn embedded_model(&mut self) -> Result<Option<Vec<u8>>, ContainerError> {
+        if !self.header.embedded_model {
+            return Ok(None);
+        }
+        self.reader.seek(SeekFrom::Start(HEADER_LEN))?;
+        let limit = self.file_len - HEADER_LEN;
+        read_embedded_model(&mut self.reader, &self.header, Some(limit)).map(Some)
+    }
+
+    /// Reads chunk `chunk`'s CRC-32 and stream, checking its record against the index.
+    ///
+    /// # Errors
+    /// An index out of range, I/O errors, or a record that disagrees with the index.
+    pub fn read_record(&mut self, chunk: usize) -> Result<(u32, Vec<u8>), ContainerError> {
+        let location = *self.chunks.get(chunk).ok_or_else(|| {
+            ContainerError::InvalidArgument(format!(
+                "chunk {chunk} does not exist (the file has {})",
+                self.chunks.len()
+            ))
+        })?;
+        self.reader.seek(SeekFrom::Start(location.record_offset))?;
+        let [tag] = read_array(&mut self.reader, "chunk record")?;
+        let record = RecordHeader::read_after_tag(
+            &mut self.reader,
+            tag,
+            chunk as u64,
+            self.header.chunk_len,
+        )?;
+        if record.len != location.len || record.stream_len != location.stream_len {
+            return Err(ContainerError::corrupt(format!(
+                "chunk {chunk}: record says {} bytes in a {}-byte stream, index says {} in {}",
+                record.len, record.stream_len, location.len, location.stream_len
+            )));
+        }
+        let stream = read_vec(&mut self.reader, record.stream_len.into(), "chunk stream")?;
+        Ok((record.crc, stream))
+    }
+
+    /// Decodes the bytes `range` of the original data, decoding only the chunks that
+    /// cover it (each one checked against its CRC-32).
+    ///
+    /// # Errors
+    /// A range past the end, a model mismatch, corruption, I/O or predictor errors.
+    pub fn decode_range<P: Predictor>(
+        &mut self,
+        predictor: &P,
+        range: Range<u64>,
+        options: &DecompressOptions,
+    ) -> Result<Vec<u8>, ContainerError> {
+        if range.start > range.end || range.end > self.original_len() {
+            return Err(ContainerError::InvalidArgument(format!(
+                "range {range:?} is not within the {} bytes of the original data",
+                self.original_len()
+            )));
+        }
+        if range.is_empty() {
+            return Ok(Vec::new());
+        }
+        check_model(&self.header, predictor)?;
+        let chunk_len = u64::from(self.header.chunk_len);
+        let first = (range.start / chunk_len) as usize;
+        let last = ((range.end - 1) / chunk_len) as usize;
+        let records = (first..=last)
+            .map(|i| self.read_record(i))
+            .collect::<Result<Vec<_>, _>>()?;
+        let jobs: Vec<ChunkJob<'_>> = records
+            .iter()
+            .zip(first..)
+            .map(|((crc, stream), i)| ChunkJob {
+                index: i as u64,
+                len: self.chunks[i].len as usize,
+                crc: *crc,
+                stream,
+            })
+            .collect();
+        let decoded: Vec<u8> = decode_chunks(predictor, &jobs, options.lanes())?.concat();
+        let skip = (range.start - first as u64 * chunk_len) as usize;
+        Ok(decoded[skip..skip + (range.end - range.start) as usize].to_vec())
+    }
+
+    fn check_end_tag(&mut self) -> Result<(), ContainerError> {
+        self.reader
+            .seek(SeekFrom::Start(self.footer.index_offset - 1))?;
+        let [tag] = read_array(&mut self.reader, "end tag")?;
+        if tag == TAG_END {
+            Ok(())
+        } else {
+            Err(ContainerError::corrupt(format!(
+                "byte before the index is {tag:#04x}, not the end tag 'E'"
+            )))
+        }
+    }
+}
+
+/// Reads the index after checking that it lies between the data and the footer.
+fn read_index(
+    reader: &mut (impl Read + Seek),
+    footer: &Footer,
+    data_start: u64,
+    file_len: u64,
+) -> Result<Vec<u32>, ContainerError> {
+    let index_len = u64::from(footer.chunk_count) * 4;
+    let expected_offset = file_len - FOOTER_LEN - index_len.min(file_len);
+    if index_len > file_len
+        || footer.index_offset != expected_offset
+        || footer.index_offset < data_start + 1
+    {
+        return Err(ContainerError::corrupt(format!(
+            "index of {} chunks at offset {} does not fit between the data (from {data_start}) and the footer (at {})",
+            footer.chunk_count,
+            footer.index_offset,
+            file_len - FOOTER_LEN
+        )));
+    }
+    reader.seek(SeekFrom::Start(footer.index_offset))?;
+    let mut bytes = vec![0u8; index_len as usize];
+    read_exact_or_truncated(reader, &mut bytes, "index")?;
+    check_index_crc(&bytes, footer.index_crc)?;
+    Ok(bytes
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect())
+}
+
+/// Turns the index's stream lengths into chunk locations and checks that the records
+/// exactly fill the space between the data start and the end tag.
+fn locate_chunks(
+    header: &Header,
+    footer: &Footer,
+    stream_lens: &[u32],
+    data_start: u64,
+) -> Result<Vec<ChunkLocation>, ContainerError> {
+    let chunk_len = u64::from(header.chunk_len);
+    let mut chunks = Vec::with_capacity(stream_lens.len());
+    let mut record_offset = data_start;
+    let mut original_offset = 0u64;
+    for (i, &stream_len) in stream_lens.iter().enumerate() {
+        let len = (footer.original_len - original_offset).min(chunk_len) as u32;
+        let short = u64::from(len) < chunk_len;
+        if u64::from(stream_len) > max_stream_len(len) {
+            return Err(ContainerError::corrupt(format!(
+                "index gives chunk {i} a stream of {stream_len} bytes, more than any chunk of {len} bytes needs"
+            )));
+        }
+        chunks.push(ChunkLocation {
+            record_offset,
+            original_offset,
+            len,
+            stream_len,
+        });
+        record_offset += RecordHeader::encoded_len(short) + u64::from(stream_len);
+        original_offset += u64::from(len);
+    }
+    if record_offset + 1 != footer.index_offset {
+        return Err(ContainerError::corrupt(format!(
+            "chunk records end at offset {record_offset}, but the index starts at {}",
+            footer.index_offset
+        )));
+    }
+    Ok(chunks)
+}

@@ -1,0 +1,400 @@
+use std::io::Cursor;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::predictor::{ModelFingerprint, Predictor};
+use crate::testing::AdaptiveOrder1;
+
+/// Text-like bytes with structure an order-1 model can learn.
+fn sample(len: usize, seed: u64) -> Vec<u8> {
+    let words: [&[u8]; 6] = [
+        b"muon ",
+        b"neutrino ",
+        b"hit ",
+        b"dom 42 ",
+        b"t=17.5ns ",
+        b"\x00\x01\x02\x03",
+    ];
+    let mut state = seed | 1;
+    let mut out = Vec::with_capacity(len + 16);
+    while out.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.extend_from_slice(words[(state % 6) as usize]);
+    }
+    out.truncate(len);
+    out
+}
+
+fn options(chunk_len: u32) -> CompressOptions<'static> {
+    CompressOptions {
+        chunk_len,
+        ..CompressOptions::default()
+    }
+}
+
+fn round_trip(data: &[u8], chunk_len: u32) -> Vec<u8> {
+    let model = AdaptiveOrder1::default();
+    let boa = compress_to_vec(&model, data, &options(chunk_len)).expect("compress");
+    let back = decompress_to_vec(&model, &boa, &DecompressOptions::default()).expect("decompress");
+    assert_eq!(back, data);
+    boa
+}
+
+#[test]
+fn round_trips_at_many_sizes() {
+    for (len, chunk_len) in [
+        (0, 16),
+        (1, 16),
+        (15, 16),
+        (16, 16),
+        (17, 16),
+        (1000, 64),
+        (5000, 1 << 16),
+    ] {
+        let data = sample(len, len as u64 + 1);
+        let boa = round_trip(&data, chunk_len);
+        let file = BoaFile::open(Cursor::new(&boa)).expect("open");
+        assert_eq!(file.original_len(), len as u64);
+        assert_eq!(file.chunks().len(), len.div_ceil(chunk_len as usize));
+    }
+}
+
+#[test]
+fn compresses_structured_data() {
+    let data = sample(100_000, 7);
+    let boa = round_trip(&data, 1 << 14);
+    assert!(boa.len() < data.len() / 3, "{} bytes", boa.len());
+}
+
+#[test]
+fn file_does_not_depend_on_batch_size_and_any_batch_decodes_it() {
+    let model = AdaptiveOrder1::default();
+    let data = sample(20_000, 3);
+    let reference = compress_to_vec(&model, &data, &options(1000)).expect("compress");
+    for batch_chunks in [1, 2, 3, 7, 64] {
+        let opts = CompressOptions {
+            batch_chunks,
+            ..options(1000)
+        };
+        assert_eq!(
+            compress_to_vec(&model, &data, &opts).expect("compress"),
+            reference
+        );
+    }
+    for (lanes, batch_chunks) in [(1, 1), (1, 5), (3, 7), (8, 0), (64, 64), (0, 0)] {
+        let opts = DecompressOptions {
+            lanes,
+            batch_chunks,
+        };
+        assert_eq!(
+            decompress_to_vec(&model, &reference, &opts).expect("decompress"),
+            data
+        );
+    }
+}
+
+/// A reader that hands out at most 3 bytes per call, like a slow pipe.
+struct Trickle<'a>(&'a [u8]);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let n = buffer.len().min(3).min(self.0.len());
+        buffer[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn streams_through_pipes_in_both_directions() {
+    let model = AdaptiveOrder1::default();
+    let data = sample(9_999, 11);
+    let mut boa = Vec::new();
+    let mut seen = Vec::new();
+    let summary = compress(&model, Trickle(&data), &mut boa, &options(500), &mut |n| {
+        seen.push(n)
+    })
+    .expect("compress");
+    assert_eq!(summary.original_len, 9_999);
+    assert_eq!(summary.compressed_len, boa.len() as u64);
+    assert_eq!(summary.chunk_count, 20);
+    assert_eq!(seen.last(), Some(&9_999));
+    let mut out = Vec::new();
+    let summary = StreamDecoder::new(Trickle(&boa))
+        .expect("header")
+        .decode_into(&model, &mut out, &DecompressOptions::default(), &mut |_| {})
+        .expect("decompress");
+    assert_eq!(out, data);
+    assert_eq!(summary.compressed_len, boa.len() as u64);
+}
+
+#[test]
+fn random_access_decodes_only_what_is_asked() {
+    let model = AdaptiveOrder1::default();
+    let data = sample(10_000, 5);
+    let boa = compress_to_vec(&model, &data, &options(777)).expect("compress");
+    let mut file = BoaFile::open(Cursor::new(&boa)).expect("open");
+    for range in [
+        0..0,
+        0..1,
+        776..778,
+        1500..1600,
+        0..10_000,
+        9_990..10_000,
+        5000..5000,
+    ] {
+        let got = file
+            .decode_range(&model, range.clone(), &DecompressOptions::default())
+            .expect("range");
+        assert_eq!(got, &data[range.start as usize..range.end as usize]);
+    }
+    assert!(matches!(
+        file.decode_range(&model, 9_000..10_001, &DecompressOptions::default()),
+        Err(ContainerError::InvalidArgument(_))
+    ));
+}
+
+#[test]
+fn random_access_needs_only_the_chunks_of_the_range() {
+    // Corrupting chunk 0 must not affect a range inside chunk 2.
+    let model = AdaptiveOrder1::default();
+    let data = sample(3_000, 9);
+    let mut boa = compress_to_vec(&model, &data, &options(1000)).expect("compress");
+    let first_stream = HEADER_LEN as usize + 9 + 5;
+    boa[first_stream] ^= 0x55;
+    let mut file = BoaFile::open(Cursor::new(&boa)).expect("open");
+    let got = file
+        .decode_range(&model, 2_100..2_200, &DecompressOptions::default())
+        .expect("range in an intact chunk");
+    assert_eq!(got, &data[2_100..2_200]);
+    assert!(
+        file.decode_range(&model, 0..10, &DecompressOptions::default())
+            .is_err()
+    );
+}
+
+#[test]
+fn embedded_model_is_stored_and_checked() {
+    let model = AdaptiveOrder1::default();
+    let bytes = model.model_bytes();
+    let data = sample(4_000, 2);
+    let opts = CompressOptions {
+        embedded_model: Some(&bytes),
+        ..options(1024)
+    };
+    let boa = compress_to_vec(&model, &data, &opts).expect("compress");
+    let decoder = StreamDecoder::new(boa.as_slice()).expect("header");
+    assert!(decoder.header().embedded_model);
+    assert_eq!(decoder.embedded_model(), Some(bytes.as_slice()));
+    assert_eq!(
+        decompress_to_vec(&model, &boa, &DecompressOptions::default()).expect("decode"),
+        data
+    );
+    let mut file = BoaFile::open(Cursor::new(&boa)).expect("open");
+    assert_eq!(file.embedded_model().expect("model"), Some(bytes.clone()));
+
+    let other = AdaptiveOrder1::new(3, 999);
+    let wrong = CompressOptions {
+        embedded_model: Some(&bytes),
+        ..options(1024)
+    };
+    assert!(matches!(
+        compress_to_vec(&other, &data, &wrong),
+        Err(ContainerError::ModelMismatch { .. })
+    ));
+}
+
+#[test]
+fn wrong_model_is_an_error_naming_both_fingerprints() {
+    let model = AdaptiveOrder1::default();
+    let other = AdaptiveOrder1::new(5, 1 << 12);
+    let boa = compress_to_vec(&model, b"some bytes", &options(4)).expect("compress");
+    let error =
+        decompress_to_vec(&other, &boa, &DecompressOptions::default()).expect_err("mismatch");
+    let message = error.to_string();
+    assert!(
+        message.contains(&model.fingerprint().to_string()),
+        "{message}"
+    );
+    assert!(
+        message.contains(&other.fingerprint().to_string()),
+        "{message}"
+    );
+    let mut file = BoaFile::open(Cursor::new(&boa)).expect("open");
+    assert!(matches!(
+        file.decode_range(&other, 0..3, &DecompressOptions::default()),
+        Err(ContainerError::ModelMismatch { .. })
+    ));
+}
+
+#[test]
+fn layout_matches_the_specification() {
+    let model = AdaptiveOrder1::default();
+    let boa = compress_to_vec(&model, b"abcabcabcab", &options(4)).expect("compress");
+    assert_eq!(&boa[..8], b"\x89BOA\r\n\x1a\n");
+    assert_eq!(&boa[8..10], &1u16.to_le_bytes());
+    assert_eq!(&boa[12..16], &4u32.to_le_bytes());
+    assert_eq!(&boa[16..48], &model.fingerprint().0);
+    assert_eq!(boa[52], b'C');
+    assert_eq!(&boa[boa.len() - 4..], b"BOAE");
+    let file = BoaFile::open(Cursor::new(&boa)).expect("open");
+    let chunks = file.chunks();
+    assert_eq!(chunks.len(), 3);
+    assert_eq!(boa[chunks[2].record_offset as usize], b'L');
+    assert_eq!(chunks[2].len, 3);
+    assert_eq!(boa[file.footer().index_offset as usize - 1], b'E');
+}
+
+#[test]
+fn options_are_validated() {
+    let model = AdaptiveOrder1::default();
+    for chunk_len in [0, MAX_CHUNK_LEN + 1] {
+        assert!(matches!(
+            compress_to_vec(&model, b"x", &options(chunk_len)),
+            Err(ContainerError::InvalidArgument(_))
+        ));
+    }
+}
+
+/// Opens and decodes `bytes` both ways; either may fail, neither may panic.
+/// Returns what the streaming decoder produced, if it accepted the file.
+fn decode_hostile(bytes: &[u8]) -> Option<Vec<u8>> {
+    let model = AdaptiveOrder1::default();
+    let options = DecompressOptions {
+        lanes: 3,
+        batch_chunks: 5,
+    };
+    if let Ok(mut file) = BoaFile::open(Cursor::new(bytes)) {
+        let len = file.original_len();
+        let _ = file.decode_range(&model, 0..len.min(4096), &options);
+        let _ = file.embedded_model();
+    }
+    decompress_to_vec(&model, bytes, &options).ok()
+}
+
+#[test]
+fn every_truncation_is_an_error() {
+    let model = AdaptiveOrder1::default();
+    let bytes = model.model_bytes();
+    let opts = CompressOptions {
+        embedded_model: Some(&bytes),
+        ..options(100)
+    };
+    let boa = compress_to_vec(&model, &sample(1_000, 4), &opts).expect("compress");
+    for len in 0..boa.len() {
+        assert!(
+            decode_hostile(&boa[..len]).is_none(),
+            "truncated to {len} bytes was accepted"
+        );
+        assert!(
+            BoaFile::open(Cursor::new(&boa[..len])).is_err(),
+            "opened at {len}"
+        );
+    }
+}
+
+#[test]
+fn no_single_byte_corruption_changes_the_output_unnoticed() {
+    let model = AdaptiveOrder1::default();
+    let data = sample(600, 8);
+    let boa = compress_to_vec(&model, &data, &options(128)).expect("compress");
+    let mut unnoticed = 0;
+    for at in 0..boa.len() {
+        for flip in [0x01u8, 0x80, 0xFF] {
+            let mut bad = boa.clone();
+            bad[at] ^= flip;
+            // The last bits of a stream's termination may be free (any value inside the
+            // final interval decodes alike): such a flip may pass, but only unharmful.
+            if let Some(decoded) = decode_hostile(&bad) {
+                assert_eq!(
+                    decoded, data,
+                    "flip {flip:#x} at {at} changed the output unnoticed"
+                );
+                unnoticed += 1;
+            }
+        }
+    }
+    // At most the three flips of each of the 5 streams' last byte.
+    assert!(unnoticed <= 15, "{unnoticed} harmless flips");
+}
+
+#[test]
+fn hostile_lengths_do_not_allocate() {
+    // A valid header claiming a 1 GiB embedded model, then nothing.
+    let model = AdaptiveOrder1::default();
+    let mut boa = compress_to_vec(
+        &model,
+        b"",
+        &CompressOptions {
+            embedded_model: Some(&model.model_bytes()),
+            ..options(16)
+        },
+    )
+    .expect("compress");
+    boa.truncate(HEADER_LEN as usize);
+    boa.extend_from_slice(&(MAX_MODEL_LEN).to_le_bytes());
+    assert!(matches!(
+        StreamDecoder::new(boa.as_slice()),
+        Err(ContainerError::Truncated { .. })
+    ));
+    boa.truncate(HEADER_LEN as usize);
+    boa.extend_from_slice(&u64::MAX.to_le_bytes());
+    assert!(matches!(
+        StreamDecoder::new(boa.as_slice()),
+        Err(ContainerError::Corrupt(_))
+    ));
+}
+
+#[test]
+fn concatenated_files_are_refused() {
+    let model = AdaptiveOrder1::default();
+    let boa = compress_to_vec(&model, b"hello", &options(16)).expect("compress");
+    let twice = [boa.clone(), boa].concat();
+    assert!(matches!(
+        decompress_to_vec(&model, &twice, &DecompressOptions::default()),
+        Err(ContainerError::Corrupt(_))
+    ));
+}
+
+#[test]
+fn fingerprints_print_as_hex() {
+    let fingerprint = ModelFingerprint([0xab; 32]);
+    assert_eq!(fingerprint.to_string(), "ab".repeat(32));
+    assert_eq!(fingerprint.short(), "ab".repeat(8));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn arbitrary_data_round_trips(
+        data in prop::collection::vec(any::<u8>(), 0..3000),
+        chunk_len in 1u32..700,
+        lanes in 0usize..9,
+    ) {
+        let model = AdaptiveOrder1::default();
+        let boa = compress_to_vec(&model, &data, &options(chunk_len)).expect("compress");
+        let opts = DecompressOptions { lanes, batch_chunks: 0 };
+        prop_assert_eq!(decompress_to_vec(&model, &boa, &opts).expect("decompress"), data);
+    }
+
+    #[test]
+    fn valid_header_with_random_body_never_panics(
+        body in prop::collection::vec(any::<u8>(), 0..400),
+        chunk_len in 1u32..64,
+    ) {
+        let model = AdaptiveOrder1::default();
+        let mut bytes = compress_to_vec(&model, b"", &options(chunk_len)).expect("compress");
+        bytes.truncate(HEADER_LEN as usize);
+        bytes.extend_from_slice(&body);
+        decode_hostile(&bytes);
+    }
+
+    #[test]
+    fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        decode_hostile(&bytes);
+    }
+}

@@ -1,0 +1,21 @@
+//! # boa-core
+//!
+//! The library behind `boa`, a neural lossless compressor: a byte model predicts each
+//! next byte, a range coder stores it in about −log2 p bits, and because every
+//! probability comes from integer arithmetic, a file compressed anywhere decompresses
+//! anywhere, bit for bit.
+//!
+//! Layers, bottom up:
+//! - [`coder`]: the range coder over 256-symbol tables with total 2^16;
+//! - [`predictor`]: the interface through which a model feeds tables to the codec;
+//! - [`container`]: the chunked `.boa` file format, streaming and random access.
+
+pub mod coder;
+pub mod container;
+pub mod predictor;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use coder::FrequencyTable;
+pub use container::{BoaFile, CompressOptions, ContainerError, DecompressOptions, StreamDecoder};
+pub use predictor::{ModelFingerprint, Predictor};

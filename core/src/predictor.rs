@@ -1,0 +1,109 @@
+//! The interface between a byte model and the codec.
+//!
+//! A [`Predictor`] yields, for each chunk being coded, the [`FrequencyTable`] of its next
+//! byte. The codec drives it in two schedules that must give identical tables:
+//! - **encoding** is teacher-forced: [`Predictor::chunk_tables`] sees the whole chunk at
+//!   once and may run each layer over all positions (matrix-matrix work);
+//! - **decoding** steps many chunks ("lanes") together: [`Predictor::predict`] gives each
+//!   lane its next table, the codec decodes one byte per lane, and
+//!   [`Predictor::advance`] feeds those bytes back.
+//!
+//! Every chunk starts from [`Predictor::new_lane`]: state is reset per chunk, so chunks
+//! are independent and can be decoded in any order, in any grouping.
+
+use crate::coder::FrequencyTable;
+
+/// Identifies a model: the BLAKE3 hash of its file's bytes (32 bytes).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ModelFingerprint(pub [u8; 32]);
+
+impl ModelFingerprint {
+    /// The fingerprint of a model file's bytes.
+    #[must_use]
+    pub fn of_bytes(bytes: &[u8]) -> Self {
+        Self(*blake3::hash(bytes).as_bytes())
+    }
+
+    /// The first 8 bytes in hex: enough to tell models apart in messages.
+    #[must_use]
+    pub fn short(&self) -> String {
+        hex(&self.0[..8])
+    }
+}
+
+impl std::fmt::Display for ModelFingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&hex(&self.0))
+    }
+}
+
+impl std::fmt::Debug for ModelFingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ModelFingerprint({self})")
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An error raised by a predictor (a lost GPU device, say); the codec passes it on.
+pub type PredictError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A byte model that produces frequency tables for the codec.
+///
+/// # Contract
+/// For any chunk `x`, the table [`Predictor::chunk_tables`] gives for position `i` must
+/// equal the one [`Predictor::predict`] gives after a fresh lane was
+/// [`advanced`](Predictor::advance) with `x[0..i]`, whatever the batch the lane was in.
+/// Encoders and decoders rely on this to stay in step.
+pub trait Predictor: Sync {
+    /// The state of one chunk being coded.
+    type Lane: Send;
+
+    /// The fingerprint of the model; `.boa` files record it.
+    fn fingerprint(&self) -> ModelFingerprint;
+
+    /// A lane at the start of a chunk (no byte seen yet).
+    fn new_lane(&self) -> Self::Lane;
+
+    /// Writes into `tables[i]` the table of the next byte of `lanes[i]`.
+    /// `tables.len() == lanes.len()`.
+    ///
+    /// # Errors
+    /// Whatever the model's machinery reports.
+    fn predict(
+        &self,
+        lanes: &mut [Self::Lane],
+        tables: &mut [FrequencyTable],
+    ) -> Result<(), PredictError>;
+
+    /// Feeds `bytes[i]` to `lanes[i]`. `bytes.len() == lanes.len()`.
+    ///
+    /// # Errors
+    /// Whatever the model's machinery reports.
+    fn advance(&self, lanes: &mut [Self::Lane], bytes: &[u8]) -> Result<(), PredictError>;
+
+    /// Teacher-forced tables for a whole chunk: calls `each(table_i)` for `i` in order,
+    /// where `table_i` predicts `chunk[i]` from `chunk[..i]`.
+    ///
+    /// The default steps a single lane; models override it with a faster whole-chunk
+    /// schedule that gives the same tables.
+    ///
+    /// # Errors
+    /// Whatever the model's machinery reports.
+    fn chunk_tables(
+        &self,
+        chunk: &[u8],
+        each: &mut dyn FnMut(&FrequencyTable),
+    ) -> Result<(), PredictError> {
+        let mut lane = [self.new_lane()];
+        let mut table = [FrequencyTable::uniform()];
+        for &byte in chunk {
+            self.predict(&mut lane, &mut table)?;
+            each(&table[0]);
+            self.advance(&mut lane, &[byte])?;
+        }
+        Ok(())
+    }
+}
