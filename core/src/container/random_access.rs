@@ -31,6 +31,8 @@ pub struct ChunkLocation {
 pub struct BoaFile<R> {
     reader: R,
     file_len: u64,
+    /// Offset of the first chunk record (just past the header and any embedded model).
+    data_start: u64,
     header: Header,
     footer: Footer,
     chunks: Vec<ChunkLocation>,
@@ -70,6 +72,7 @@ impl<R: Read + Seek> BoaFile<R> {
         let mut file = Self {
             reader,
             file_len,
+            data_start,
             header,
             footer,
             chunks,
@@ -91,6 +94,13 @@ impl<R: Read + Seek> BoaFile<R> {
     /// Length of the `.boa` file in bytes.
     pub fn file_len(&self) -> u64 {
         self.file_len
+    }
+
+    /// Length of the embedded model in bytes, if the file has one.
+    pub fn embedded_model_len(&self) -> Option<u64> {
+        self.header
+            .embedded_model
+            .then(|| self.data_start - HEADER_LEN - 8)
     }
 
     /// Length of the original data in bytes.
@@ -121,6 +131,18 @@ impl<R: Read + Seek> BoaFile<R> {
     /// # Errors
     /// An index out of range, I/O errors, or a record that disagrees with the index.
     pub fn read_record(&mut self, chunk: usize) -> Result<(u32, Vec<u8>), ContainerError> {
+        let crc = self.chunk_crc(chunk)?;
+        let stream_len = self.chunks[chunk].stream_len;
+        let stream = read_vec(&mut self.reader, stream_len.into(), "chunk stream")?;
+        Ok((crc, stream))
+    }
+
+    /// Reads the CRC-32 of chunk `chunk`'s original bytes from its record, checking the
+    /// record's framing against the index; leaves the reader at the chunk's stream.
+    ///
+    /// # Errors
+    /// An index out of range, I/O errors, or a record that disagrees with the index.
+    pub fn chunk_crc(&mut self, chunk: usize) -> Result<u32, ContainerError> {
         let location = *self.chunks.get(chunk).ok_or_else(|| {
             ContainerError::InvalidArgument(format!(
                 "chunk {chunk} does not exist (the file has {})",
@@ -141,8 +163,7 @@ impl<R: Read + Seek> BoaFile<R> {
                 record.len, record.stream_len, location.len, location.stream_len
             )));
         }
-        let stream = read_vec(&mut self.reader, record.stream_len.into(), "chunk stream")?;
-        Ok((record.crc, stream))
+        Ok(record.crc)
     }
 
     /// Decodes the bytes `range` of the original data, decoding only the chunks that

@@ -1,0 +1,109 @@
+//! End-to-end tests of the `boa` binary.
+
+use assert_cmd::Command;
+use boa_core::container::{CompressOptions, compress_to_vec};
+use boa_core::predictor::Predictor;
+use boa_core::testing::AdaptiveOrder1;
+use predicates::prelude::*;
+
+fn boa() -> Command {
+    Command::cargo_bin("boa").expect("binary built")
+}
+
+fn write_sample(dir: &tempfile::TempDir, embed: bool) -> (std::path::PathBuf, AdaptiveOrder1) {
+    let model = AdaptiveOrder1::default();
+    let bytes = model.model_bytes();
+    let data: Vec<u8> = b"event 1: 3 hits; event 2: 5 hits; ".repeat(300);
+    let options = CompressOptions {
+        chunk_len: 4096,
+        embedded_model: embed.then_some(bytes.as_slice()),
+        ..CompressOptions::default()
+    };
+    let boa = compress_to_vec(&model, &data, &options).expect("compress");
+    let path = dir.path().join("sample.boa");
+    std::fs::write(&path, boa).expect("write");
+    (path, model)
+}
+
+#[test]
+fn info_prints_header_chunks_and_checksums() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, model) = write_sample(&dir, false);
+    boa()
+        .arg("info")
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".boa version 1"))
+        .stdout(predicate::str::contains(model.fingerprint().to_string()))
+        .stdout(predicate::str::contains("10,200 bytes"))
+        .stdout(predicate::str::contains(
+            "3 of 4,096 bytes (last one 2,008 bytes)",
+        ))
+        .stdout(predicate::str::contains("header ok, index ok, footer ok"));
+}
+
+#[test]
+fn info_json_is_machine_readable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, model) = write_sample(&dir, true);
+    let output = boa()
+        .args(["info", "--json"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert!(output.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(report["original_bytes"], 10_200);
+    assert_eq!(report["chunk_count"], 3);
+    assert_eq!(report["model_fingerprint"], model.fingerprint().to_string());
+    assert_eq!(
+        report["embedded_model_bytes"],
+        model.model_bytes().len() as u64
+    );
+    assert_eq!(report["checksums"]["index"], "ok");
+}
+
+#[test]
+fn info_on_a_damaged_file_fails_with_a_clear_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, _) = write_sample(&dir, false);
+    let mut bytes = std::fs::read(&path).expect("read");
+    let len = bytes.len();
+    bytes[len - 20] ^= 1; // inside the footer
+    std::fs::write(&path, &bytes).expect("write");
+    boa()
+        .arg("info")
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not a valid .boa file"))
+        .stderr(predicate::str::contains("footer checksum mismatch"));
+    std::fs::write(&path, &bytes[..len / 2]).expect("write");
+    boa().arg("info").arg(&path).assert().code(1);
+}
+
+#[test]
+fn info_on_other_files_says_what_is_wrong() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, "hello").expect("write");
+    boa()
+        .arg("info")
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not a .boa file"));
+    boa()
+        .arg("info")
+        .arg(dir.path().join("missing.boa"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot open"));
+}
+
+#[test]
+fn usage_errors_exit_with_2() {
+    boa().arg("info").assert().code(2);
+    boa().arg("frobnicate").assert().code(2);
+}
