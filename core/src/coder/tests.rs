@@ -210,3 +210,32 @@ proptest! {
         }
     }
 }
+
+/// The worked examples of `docs/range-coder.md`, byte for byte.
+#[test]
+fn documented_examples() {
+    let mut freqs = [1u32; SYMBOLS];
+    freqs[usize::from(b'a')] = 49_152;
+    freqs[usize::from(b'b')] = 16_130;
+    let table = FrequencyTable::from_frequencies(&freqs).expect("valid");
+    let mut encoder = RangeEncoder::new();
+    for &s in b"abbaz" {
+        encoder.encode(&table, s);
+    }
+    assert_eq!(encoder.finish(), [0xbc, 0xe5, 0xbd]);
+
+    let mut freqs = [1u32; SYMBOLS];
+    freqs[255] = 65_281;
+    let table = FrequencyTable::from_frequencies(&freqs).expect("valid");
+    let mut encoder = RangeEncoder::new();
+    for s in [0x00, 0x80, 0x80, 0xff] {
+        encoder.encode(&table, s);
+    }
+    let stream = encoder.finish();
+    assert_eq!(stream, [0x00, 0x00, 0x00, 0x80, 0x00, 0x00, 0x01]);
+    let mut decoder = RangeDecoder::new(&stream).expect("valid");
+    for s in [0x00, 0x80, 0x80, 0xff] {
+        assert_eq!(decoder.decode(&table), s);
+    }
+    decoder.finish().expect("exact end");
+}

@@ -1,0 +1,48 @@
+//! Golden vectors: exact bytes that must not change without a format version bump.
+
+use boa_core::container::{
+    BoaFile, CompressOptions, DecompressOptions, FORMAT_VERSION, compress_to_vec, decompress_to_vec,
+};
+use boa_core::testing::AdaptiveOrder1;
+use boa_tests::repo_root;
+
+#[test]
+fn format_example_of_the_docs_is_reproduced_byte_for_byte() {
+    let golden = std::fs::read(repo_root().join("tests/golden/format-example.boa"))
+        .expect("tests/golden/format-example.boa");
+    let model = AdaptiveOrder1::default();
+    let options = CompressOptions {
+        chunk_len: 5,
+        ..CompressOptions::default()
+    };
+    let boa = compress_to_vec(&model, b"BOA! BOA!", &options).expect("compress");
+    assert_eq!(FORMAT_VERSION, 1, "a new version needs new golden files");
+    assert_eq!(
+        boa, golden,
+        "the .boa bytes changed: bump FORMAT_VERSION and the docs"
+    );
+    let decoded =
+        decompress_to_vec(&model, &golden, &DecompressOptions::default()).expect("decode");
+    assert_eq!(decoded, b"BOA! BOA!");
+    let file = BoaFile::open(std::io::Cursor::new(&golden)).expect("open");
+    assert_eq!(file.footer().index_offset, 84);
+}
+
+#[test]
+fn docs_show_the_golden_file() {
+    // docs/format.md quotes this file's hex dump; keep the two in step.
+    let golden =
+        std::fs::read(repo_root().join("tests/golden/format-example.boa")).expect("golden file");
+    let docs = std::fs::read_to_string(repo_root().join("docs/format.md")).expect("docs");
+    for (line, bytes) in golden.chunks(16).enumerate() {
+        let hex: Vec<String> = bytes
+            .chunks(2)
+            .map(|pair| pair.iter().map(|b| format!("{b:02x}")).collect())
+            .collect();
+        let expected = format!("{:08x}: {}", line * 16, hex.join(" "));
+        assert!(
+            docs.contains(&expected),
+            "docs/format.md lacks `{expected}`"
+        );
+    }
+}
