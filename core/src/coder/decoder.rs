@@ -69,20 +69,21 @@ impl<'a> RangeDecoder<'a> {
         }
     }
 
-    /// The symbol `s` with `scale(c[s]) ≤ value < scale(c[s+1])`: 8 steps of binary search.
+    /// The symbol `s` with `scale(c[s]) ≤ value < scale(c[s+1])`: a branch-free binary
+    /// search, 8 steps of `scale` and compare.
     #[inline]
     fn find_symbol(&self, table: &FrequencyTable) -> u8 {
         let cumulative = table.cumulative_table();
-        let (mut low, mut high) = (0usize, 256usize);
-        while high - low > 1 {
-            let mid = (low + high) / 2;
-            if scale(self.range, cumulative[mid]) <= self.value {
-                low = mid;
+        let mut symbol = 0usize;
+        for step in [128, 64, 32, 16, 8, 4, 2, 1] {
+            let probe = symbol + step;
+            symbol = if scale(self.range, cumulative[probe]) <= self.value {
+                probe
             } else {
-                high = mid;
-            }
+                symbol
+            };
         }
-        low as u8
+        symbol as u8
     }
 
     #[inline]

@@ -230,11 +230,8 @@ fn read_index(
     file_len: u64,
 ) -> Result<Vec<u32>, ContainerError> {
     let index_len = u64::from(footer.chunk_count) * 4;
-    let expected_offset = file_len - FOOTER_LEN - index_len.min(file_len);
-    if index_len > file_len
-        || footer.index_offset != expected_offset
-        || footer.index_offset < data_start + 1
-    {
+    let expected_offset = (file_len - FOOTER_LEN).checked_sub(index_len);
+    if expected_offset != Some(footer.index_offset) || footer.index_offset < data_start + 1 {
         return Err(ContainerError::corrupt(format!(
             "index of {} chunks at offset {} does not fit between the data (from {data_start}) and the footer (at {})",
             footer.chunk_count,

@@ -398,3 +398,24 @@ proptest! {
         decode_hostile(&bytes);
     }
 }
+
+#[test]
+fn an_index_larger_than_the_file_is_refused() {
+    // A footer (with a valid CRC) claiming more chunks than the file could index.
+    let model = AdaptiveOrder1::default();
+    let mut boa = compress_to_vec(&model, &[7u8; 64], &options(1)).expect("compress");
+    let footer_at = boa.len() - FOOTER_LEN as usize;
+    let bogus = Footer {
+        original_len: 60_000,
+        chunk_count: 60_000,
+        index_crc: 0,
+        index_offset: 3,
+    };
+    let mut bytes = Vec::new();
+    bogus.write(&mut bytes).expect("write");
+    boa[footer_at..].copy_from_slice(&bytes);
+    assert!(matches!(
+        BoaFile::open(Cursor::new(&boa)),
+        Err(ContainerError::Corrupt(_))
+    ));
+}

@@ -1,0 +1,114 @@
+//! Range coder throughput (MB/s of original bytes) and size against the ideal, on tables
+//! shaped like a byte model's: a different peaked table at every position, symbols drawn
+//! from them.
+//!
+//! `cargo bench -p boa-core --bench range_coder`
+
+use std::hint::black_box;
+
+use boa_core::coder::{FrequencyTable, RangeDecoder, RangeEncoder, SYMBOLS};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+const SYMBOL_COUNT: usize = 1 << 20;
+
+struct Workload {
+    name: &'static str,
+    tables: Vec<FrequencyTable>,
+    /// `(table index, symbol)` for every position.
+    symbols: Vec<(u16, u8)>,
+}
+
+fn xorshift(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+/// 256 tables with a peak at a random byte, falling off by `2^-(sharpness·distance)`;
+/// symbols sampled from the table of their position.
+fn workload(name: &'static str, sharpness: u32, seed: u64) -> Workload {
+    let mut state = seed;
+    let tables: Vec<FrequencyTable> = (0..256)
+        .map(|_| {
+            let peak = (xorshift(&mut state) % 256) as i32;
+            let mut counts = [0u32; SYMBOLS];
+            for (s, c) in counts.iter_mut().enumerate() {
+                let distance = (s as i32 - peak).unsigned_abs();
+                *c = (1u32 << 30) >> (distance * sharpness).min(30);
+            }
+            FrequencyTable::from_counts(&counts)
+        })
+        .collect();
+    let symbols = (0..SYMBOL_COUNT)
+        .map(|_| {
+            let t = (xorshift(&mut state) % tables.len() as u64) as u16;
+            let target = (xorshift(&mut state) >> 48) as u32;
+            let table = &tables[usize::from(t)];
+            let s = (0..=255u8)
+                .rev()
+                .find(|&s| table.cumulative(s) <= target)
+                .unwrap_or(0);
+            (t, s)
+        })
+        .collect();
+    Workload {
+        name,
+        tables,
+        symbols,
+    }
+}
+
+fn encode(w: &Workload) -> Vec<u8> {
+    let mut encoder = RangeEncoder::with_capacity(w.symbols.len());
+    for &(t, s) in &w.symbols {
+        encoder.encode(&w.tables[usize::from(t)], s);
+    }
+    encoder.finish()
+}
+
+fn decode(w: &Workload, stream: &[u8]) -> u64 {
+    let mut decoder = RangeDecoder::new(stream).expect("valid stream");
+    let mut sum = 0u64;
+    for &(t, _) in &w.symbols {
+        sum += u64::from(decoder.decode(&w.tables[usize::from(t)]));
+    }
+    sum
+}
+
+fn report_overhead(w: &Workload, stream: &[u8]) {
+    let ideal_bits: f64 = w
+        .symbols
+        .iter()
+        .map(|&(t, s)| w.tables[usize::from(t)].cost_bits(s))
+        .sum();
+    let coded_bits = stream.len() as f64 * 8.0;
+    eprintln!(
+        "{:>8}: {:.4} bits/byte ideal, {} bytes coded vs {:.1} ideal: overhead {:+.5} %",
+        w.name,
+        ideal_bits / w.symbols.len() as f64,
+        stream.len(),
+        ideal_bits / 8.0,
+        (coded_bits / ideal_bits - 1.0) * 100.0
+    );
+}
+
+fn bench(c: &mut Criterion) {
+    for w in [
+        workload("sharp", 3, 1),
+        workload("medium", 1, 2),
+        workload("uniform", 0, 3),
+    ] {
+        let stream = encode(&w);
+        report_overhead(&w, &stream);
+        let mut group = c.benchmark_group(format!("range_coder/{}", w.name));
+        group.throughput(Throughput::Bytes(w.symbols.len() as u64));
+        group.sample_size(20);
+        group.bench_function("encode", |b| b.iter(|| black_box(encode(&w))));
+        group.bench_function("decode", |b| b.iter(|| black_box(decode(&w, &stream))));
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
