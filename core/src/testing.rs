@@ -205,7 +205,34 @@ pub fn fuzz_container_decoder(data: &[u8]) {
         let crc = crc32fast::hash(&patched[..48]);
         patched[48..52].copy_from_slice(&crc.to_le_bytes());
         decode_every_way(&model, &patched);
+        if patched.len() >= 52 + 32 {
+            fix_footer_checksums(&mut patched);
+            decode_every_way(&model, &patched);
+        }
     }
+}
+
+/// Makes the footer's magic and CRC, and the index CRC where the index lies inside the
+/// file, valid, so that fuzzing reaches the checks behind them.
+fn fix_footer_checksums(file: &mut [u8]) {
+    let footer = file.len() - 32;
+    let count = u32::from_le_bytes([
+        file[footer + 8],
+        file[footer + 9],
+        file[footer + 10],
+        file[footer + 11],
+    ]);
+    let mut offset = [0u8; 8];
+    offset.copy_from_slice(&file[footer + 16..footer + 24]);
+    let start = u64::from_le_bytes(offset);
+    let end = start.saturating_add(u64::from(count) * 4);
+    if end <= footer as u64 {
+        let index_crc = crc32fast::hash(&file[start as usize..end as usize]);
+        file[footer + 12..footer + 16].copy_from_slice(&index_crc.to_le_bytes());
+    }
+    let crc = crc32fast::hash(&file[footer..footer + 24]);
+    file[footer + 24..footer + 28].copy_from_slice(&crc.to_le_bytes());
+    file[footer + 28..].copy_from_slice(b"BOAE");
 }
 
 fn decode_every_way(model: &FixedTable, data: &[u8]) {

@@ -115,11 +115,11 @@ impl<R: Read> StreamDecoder<R> {
                 self.read_records(batch, chunk_len, &mut stream_lens, &mut ended_short)?;
             let jobs: Vec<ChunkJob<'_>> = records
                 .iter()
-                .map(|(index, record, stream)| ChunkJob {
-                    index: *index,
-                    len: record.len as usize,
-                    crc: record.crc,
-                    stream,
+                .map(|record| ChunkJob {
+                    index: record.index,
+                    len: record.header.len as usize,
+                    crc: record.header.crc,
+                    stream: &record.stream,
                 })
                 .collect();
             for chunk in decode_chunks(predictor, &jobs, options.lanes())? {
@@ -141,14 +141,13 @@ impl<R: Read> StreamDecoder<R> {
     }
 
     /// Reads up to `batch` records; returns them and whether the end tag was reached.
-    #[allow(clippy::type_complexity)]
     fn read_records(
         &mut self,
         batch: usize,
         chunk_len: u32,
         stream_lens: &mut Vec<u32>,
         ended_short: &mut bool,
-    ) -> Result<(Vec<(u64, RecordHeader, Vec<u8>)>, bool), ContainerError> {
+    ) -> Result<(Vec<Record>, bool), ContainerError> {
         let mut records = Vec::new();
         while records.len() < batch {
             let index = stream_lens.len() as u64;
@@ -168,7 +167,11 @@ impl<R: Read> StreamDecoder<R> {
             let stream = read_vec(&mut self.input, record.stream_len.into(), "chunk stream")?;
             *ended_short = record.short;
             stream_lens.push(record.stream_len);
-            records.push((index, record, stream));
+            records.push(Record {
+                index,
+                header: record,
+                stream,
+            });
         }
         Ok((records, false))
     }
@@ -267,6 +270,13 @@ pub(crate) fn read_embedded_model(
         )));
     }
     Ok(model)
+}
+
+/// A chunk record read from the input, not yet decoded.
+struct Record {
+    index: u64,
+    header: RecordHeader,
+    stream: Vec<u8>,
 }
 
 /// A reader that counts the bytes through it.
