@@ -4,6 +4,9 @@
 //!
 //! `cargo bench -p boa-core --bench range_coder`
 
+// criterion_group! generates an undocumented public function.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 
 use boa_core::coder::{FrequencyTable, RangeDecoder, RangeEncoder, SYMBOLS};
