@@ -19,3 +19,5 @@ pub mod testing;
 pub use coder::FrequencyTable;
 pub use container::{BoaFile, CompressOptions, ContainerError, DecompressOptions, StreamDecoder};
 pub use predictor::{ModelFingerprint, Predictor};
+#[cfg(feature = "model")]
+pub mod model;

@@ -1,0 +1,21 @@
+//! The float byte model (DESIGN §2): BOA's `BoaBytePredictor` in burn, for training and
+//! reference inference. The deterministic integer engine that codes files is separate.
+//!
+//! - [`config`]: sizes and presets;
+//! - [`scan`]: the selective scan as one differentiable operation;
+//! - [`mamba`]: the Mamba v1 mixer; [`block`]: BOA's residual block;
+//! - [`byte_model`]: the whole model, with three forward paths that agree: whole
+//!   sequences (training), sequences continuing from a state (evaluation of long inputs),
+//!   and one step (byte-by-byte inference).
+
+pub mod block;
+pub mod byte_model;
+pub mod config;
+pub mod mamba;
+pub mod scan;
+
+pub use byte_model::{BoaBytePredictor, ModelState};
+pub use config::{ModelConfig, VOCAB};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,491 @@
+//! The selective scan of Mamba v1 (Gu & Dao 2023, Algorithm 2), as one burn operation
+//! with a hand-written backward pass.
+//!
+//! For every batch row `b` and channel `d`, with state `h ∈ R^N` starting at 0:
+//!
+//! ```text
+//! h_t = exp(Δ_t[d] · A[d]) ⊙ h_{t−1} + Δ_t[d] · B_t · u_t[d]        (discretised SSM, eq. 2a/4)
+//! y_t[d] = C_t · h_t + D[d] · u_t[d]                                 (eq. 2b, plus the skip)
+//! ```
+//!
+//! Written as tensor operations this is a loop of `L` small steps whose cost is all
+//! per-operation overhead and whose autodiff graph keeps `L` copies of the state. Here the
+//! forward and backward passes are plain loops over host `f32` memory instead, parallel
+//! over (batch row, block of channels): the forward keeps no state, the backward
+//! recomputes the states of one block at a time. Tensors on a GPU device are copied to
+//! the host and back (correct, not fast; a GPU kernel can replace [`ScanBackend`]'s `Cube`
+//! implementation without touching the autodiff part).
+
+use burn::backend::autodiff::Autodiff;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{Backend, Dispatch, Flex, TensorMetadata, backend_extension, read_sync};
+use burn::tensor::{DType, Tensor, TensorData};
+use rayon::prelude::*;
+
+/// Channels per parallel task: bounds the backward pass's state buffer to
+/// `L · 64 · N` floats per task.
+const CHANNEL_BLOCK: usize = 64;
+
+/// Sizes of one scan: batch rows, time steps, channels, state size.
+#[derive(Debug, Clone, Copy)]
+pub struct ScanDims {
+    /// Batch rows.
+    pub batch: usize,
+    /// Time steps.
+    pub len: usize,
+    /// Channels (`d_inner`).
+    pub channels: usize,
+    /// State size per channel.
+    pub state: usize,
+}
+
+/// The scan's inputs on the host, row-major: `u`, `delta` `[batch, len, channels]`; `a`
+/// `[channels, state]`; `b`, `c` `[batch, len, state]`; `d` `[channels]`.
+#[derive(Debug, Clone, Copy)]
+pub struct ScanInputs<'a> {
+    /// Input signal.
+    pub u: &'a [f32],
+    /// Step sizes Δ (after softplus).
+    pub delta: &'a [f32],
+    /// State matrix `A` (negative).
+    pub a: &'a [f32],
+    /// Input projection `B_t`.
+    pub b: &'a [f32],
+    /// Output projection `C_t`.
+    pub c: &'a [f32],
+    /// Skip weights `D`.
+    pub d: &'a [f32],
+    /// Sizes.
+    pub dims: ScanDims,
+}
+
+/// Gradients of the loss with respect to each scan input, same layouts as the inputs.
+#[derive(Debug, Clone)]
+pub struct ScanGradients {
+    /// ∂L/∂u.
+    pub u: Vec<f32>,
+    /// ∂L/∂Δ.
+    pub delta: Vec<f32>,
+    /// ∂L/∂A.
+    pub a: Vec<f32>,
+    /// ∂L/∂B.
+    pub b: Vec<f32>,
+    /// ∂L/∂C.
+    pub c: Vec<f32>,
+    /// ∂L/∂D.
+    pub d: Vec<f32>,
+}
+
+/// One parallel task: a batch row and a block of channels.
+#[derive(Debug, Clone, Copy)]
+struct Task {
+    row: usize,
+    first: usize,
+    count: usize,
+}
+
+fn tasks(dims: ScanDims) -> Vec<Task> {
+    (0..dims.batch)
+        .flat_map(|row| {
+            (0..dims.channels)
+                .step_by(CHANNEL_BLOCK)
+                .map(move |first| Task {
+                    row,
+                    first,
+                    count: CHANNEL_BLOCK.min(dims.channels - first),
+                })
+        })
+        .collect()
+}
+
+impl ScanInputs<'_> {
+    /// Runs the scan from the states `h0` (`[batch, channels, state]`, or zeros when
+    /// `None`); returns `y` (`[batch, len, channels]`) and the final states.
+    #[must_use]
+    pub fn forward(&self, h0: Option<&[f32]>) -> (Vec<f32>, Vec<f32>) {
+        let ScanDims {
+            batch,
+            len,
+            channels,
+            state,
+        } = self.dims;
+        let parts: Vec<(Task, Vec<f32>, Vec<f32>)> = tasks(self.dims)
+            .into_par_iter()
+            .map(|task| {
+                let mut h = vec![0f32; task.count * state];
+                if let Some(h0) = h0 {
+                    let at = (task.row * channels + task.first) * state;
+                    h.copy_from_slice(&h0[at..at + task.count * state]);
+                }
+                let mut y = vec![0f32; len * task.count];
+                for t in 0..len {
+                    let (bt, ct) = self.bc_at(task.row, t);
+                    let base = (task.row * len + t) * channels + task.first;
+                    for j in 0..task.count {
+                        let channel = task.first + j;
+                        let (delta, u) = (self.delta[base + j], self.u[base + j]);
+                        let a = &self.a[channel * state..(channel + 1) * state];
+                        let hj = &mut h[j * state..(j + 1) * state];
+                        let mut acc = 0f32;
+                        for n in 0..state {
+                            hj[n] = (delta * a[n]).exp() * hj[n] + delta * bt[n] * u;
+                            acc += ct[n] * hj[n];
+                        }
+                        y[t * task.count + j] = acc + self.d[channel] * u;
+                    }
+                }
+                (task, y, h)
+            })
+            .collect();
+        let mut y = vec![0f32; batch * len * channels];
+        let mut h_last = vec![0f32; batch * channels * state];
+        for (task, part, h) in parts {
+            for t in 0..len {
+                let at = (task.row * len + t) * channels + task.first;
+                y[at..at + task.count].copy_from_slice(&part[t * task.count..(t + 1) * task.count]);
+            }
+            let at = (task.row * channels + task.first) * state;
+            h_last[at..at + task.count * state].copy_from_slice(&h);
+        }
+        (y, h_last)
+    }
+
+    /// Gradients of `Σ grad_y ⊙ y` (that is, the backward pass of a zero-state scan).
+    #[must_use]
+    pub fn backward(&self, grad_y: &[f32]) -> ScanGradients {
+        let ScanDims {
+            batch,
+            len,
+            channels,
+            state,
+        } = self.dims;
+        let parts: Vec<(Task, TaskGradients)> = tasks(self.dims)
+            .into_par_iter()
+            .map(|task| (task, self.backward_task(task, grad_y)))
+            .collect();
+        let mut grads = ScanGradients {
+            u: vec![0f32; batch * len * channels],
+            delta: vec![0f32; batch * len * channels],
+            a: vec![0f32; channels * state],
+            b: vec![0f32; batch * len * state],
+            c: vec![0f32; batch * len * state],
+            d: vec![0f32; channels],
+        };
+        for (task, part) in parts {
+            for t in 0..len {
+                let at = (task.row * len + t) * channels + task.first;
+                let from = t * task.count..(t + 1) * task.count;
+                grads.u[at..at + task.count].copy_from_slice(&part.u[from.clone()]);
+                grads.delta[at..at + task.count].copy_from_slice(&part.delta[from]);
+            }
+            let rows = task.row * len * state..(task.row + 1) * len * state;
+            add_into(&mut grads.b[rows.clone()], &part.b);
+            add_into(&mut grads.c[rows], &part.c);
+            let block = task.first * state..(task.first + task.count) * state;
+            add_into(&mut grads.a[block], &part.a);
+            add_into(&mut grads.d[task.first..task.first + task.count], &part.d);
+        }
+        grads
+    }
+
+    fn bc_at(&self, row: usize, t: usize) -> (&[f32], &[f32]) {
+        let state = self.dims.state;
+        let at = (row * self.dims.len + t) * state;
+        (&self.b[at..at + state], &self.c[at..at + state])
+    }
+
+    fn backward_task(&self, task: Task, grad_y: &[f32]) -> TaskGradients {
+        let ScanDims {
+            len,
+            channels,
+            state,
+            ..
+        } = self.dims;
+        let width = task.count * state;
+        // states[t] = h_{t−1} for t = 0..=len (states[0] = 0).
+        let mut states = vec![0f32; (len + 1) * width];
+        for t in 0..len {
+            let (bt, _) = self.bc_at(task.row, t);
+            let base = (task.row * len + t) * channels + task.first;
+            let (before, after) = states.split_at_mut((t + 1) * width);
+            let previous = &before[t * width..];
+            let next = &mut after[..width];
+            for j in 0..task.count {
+                let channel = task.first + j;
+                let (delta, u) = (self.delta[base + j], self.u[base + j]);
+                let a = &self.a[channel * state..(channel + 1) * state];
+                for n in 0..state {
+                    let k = j * state + n;
+                    next[k] = (delta * a[n]).exp() * previous[k] + delta * bt[n] * u;
+                }
+            }
+        }
+        let mut out = TaskGradients {
+            u: vec![0f32; len * task.count],
+            delta: vec![0f32; len * task.count],
+            a: vec![0f32; width],
+            b: vec![0f32; len * state],
+            c: vec![0f32; len * state],
+            d: vec![0f32; task.count],
+        };
+        let mut grad_h = vec![0f32; width];
+        for t in (0..len).rev() {
+            let (bt, ct) = self.bc_at(task.row, t);
+            let base = (task.row * len + t) * channels + task.first;
+            let h_prev = &states[t * width..(t + 1) * width];
+            let h_now = &states[(t + 1) * width..(t + 2) * width];
+            for j in 0..task.count {
+                let channel = task.first + j;
+                let (delta, u, g) = (self.delta[base + j], self.u[base + j], grad_y[base + j]);
+                let a = &self.a[channel * state..(channel + 1) * state];
+                let mut grad_u = g * self.d[channel];
+                let mut grad_delta = 0f32;
+                out.d[j] += g * u;
+                for n in 0..state {
+                    let k = j * state + n;
+                    let decay = (delta * a[n]).exp();
+                    let gh = grad_h[k] + ct[n] * g;
+                    out.c[t * state + n] += g * h_now[k];
+                    let grad_decay = gh * h_prev[k];
+                    grad_delta += grad_decay * decay * a[n] + gh * bt[n] * u;
+                    out.a[k] += grad_decay * decay * delta;
+                    out.b[t * state + n] += gh * delta * u;
+                    grad_u += gh * delta * bt[n];
+                    grad_h[k] = gh * decay;
+                }
+                out.u[t * task.count + j] = grad_u;
+                out.delta[t * task.count + j] = grad_delta;
+            }
+        }
+        out
+    }
+}
+
+/// A task's share of the gradients (its channels, all time steps).
+struct TaskGradients {
+    u: Vec<f32>,
+    delta: Vec<f32>,
+    a: Vec<f32>,
+    b: Vec<f32>,
+    c: Vec<f32>,
+    d: Vec<f32>,
+}
+
+fn add_into(target: &mut [f32], part: &[f32]) {
+    for (t, p) in target.iter_mut().zip(part) {
+        *t += p;
+    }
+}
+
+/// Reads a tensor back to host `f32`s with its shape.
+pub(crate) fn to_host<B: Backend>(tensor: FloatTensor<B>) -> (Vec<f32>, Vec<usize>) {
+    let data =
+        read_sync(B::float_into_data(tensor)).expect("reading a tensor back from its device");
+    let shape = data.shape().to_vec();
+    let values = data
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .expect("f32 data after conversion");
+    (values, shape)
+}
+
+fn from_host<B: Backend>(
+    values: Vec<f32>,
+    shape: Vec<usize>,
+    device: &B::Device,
+    dtype: DType,
+) -> FloatTensor<B> {
+    B::float_from_data(TensorData::new(values, shape).convert_dtype(dtype), device)
+}
+
+/// Backends that can run the selective scan. Implemented for the CPU backend (`Flex`),
+/// the GPU backends (`Cube`), and for autodiff over any of them.
+#[backend_extension(Flex, Autodiff, Cube: cfg(any(feature = "cuda", feature = "wgpu")))]
+pub trait ScanBackend: Backend {
+    /// `y = scan(u, Δ, A, B, C, D)` from zero states; shapes as in [`ScanInputs`].
+    fn selective_scan(
+        u: FloatTensor<Self>,
+        delta: FloatTensor<Self>,
+        a: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+        c: FloatTensor<Self>,
+        d: FloatTensor<Self>,
+    ) -> FloatTensor<Self>;
+}
+
+/// The six inputs read back to the host, with their sizes.
+struct HostInputs {
+    values: [Vec<f32>; 6],
+    dims: ScanDims,
+    shape: Vec<usize>,
+}
+
+impl HostInputs {
+    fn read<B: Backend>(inputs: [FloatTensor<B>; 6]) -> Self {
+        let state = inputs[2].shape().dims::<2>()[1];
+        let mut shape = Vec::new();
+        let values = inputs.map(|t| {
+            let (v, s) = to_host::<B>(t);
+            if shape.is_empty() {
+                shape = s;
+            }
+            v
+        });
+        let dims = ScanDims {
+            batch: shape[0],
+            len: shape[1],
+            channels: shape[2],
+            state,
+        };
+        Self {
+            values,
+            dims,
+            shape,
+        }
+    }
+
+    fn scan(&self) -> ScanInputs<'_> {
+        let [u, delta, a, b, c, d] = &self.values;
+        ScanInputs {
+            u,
+            delta,
+            a,
+            b,
+            c,
+            d,
+            dims: self.dims,
+        }
+    }
+}
+
+fn host_scan<B: Backend>(inputs: [FloatTensor<B>; 6]) -> FloatTensor<B> {
+    let (device, dtype) = (inputs[0].device(), inputs[0].dtype());
+    let host = HostInputs::read::<B>(inputs);
+    let (y, _) = host.scan().forward(None);
+    from_host::<B>(y, host.shape.clone(), &device, dtype)
+}
+
+impl ScanBackend for Flex {
+    fn selective_scan(
+        u: FloatTensor<Self>,
+        delta: FloatTensor<Self>,
+        a: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+        c: FloatTensor<Self>,
+        d: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        host_scan::<Self>([u, delta, a, b, c, d])
+    }
+}
+
+#[cfg(any(feature = "cuda", feature = "wgpu"))]
+impl ScanBackend for burn::backend::Cube {
+    fn selective_scan(
+        u: FloatTensor<Self>,
+        delta: FloatTensor<Self>,
+        a: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+        c: FloatTensor<Self>,
+        d: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        host_scan::<Self>([u, delta, a, b, c, d])
+    }
+}
+
+#[derive(Debug)]
+struct ScanBackward;
+
+impl<B: Backend> Backward<B, 6> for ScanBackward {
+    /// The inputs; states are recomputed.
+    type State = [FloatTensor<B>; 6];
+
+    fn backward(self, ops: Ops<Self::State, 6>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let grad_y = grads.consume::<B>(&ops.node);
+        let device = grad_y.device();
+        let shapes = ops.state.each_ref().map(|t| t.shape().to_vec());
+        let dtypes = ops.state.each_ref().map(|t| t.dtype());
+        let host = HostInputs::read::<B>(ops.state);
+        let (grad_y, _) = to_host::<B>(grad_y);
+        let g = host.scan().backward(&grad_y);
+        let all = [g.u, g.delta, g.a, g.b, g.c, g.d];
+        for (((parent, grad), shape), dtype) in
+            ops.parents.into_iter().zip(all).zip(shapes).zip(dtypes)
+        {
+            if let Some(node) = parent {
+                grads.register::<B>(node.id, from_host::<B>(grad, shape, &device, dtype));
+            }
+        }
+    }
+}
+
+impl<B: ScanBackend, C: CheckpointStrategy> ScanBackend for Autodiff<B, C> {
+    fn selective_scan(
+        u: FloatTensor<Self>,
+        delta: FloatTensor<Self>,
+        a: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+        c: FloatTensor<Self>,
+        d: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        let nodes = [
+            u.node(),
+            delta.node(),
+            a.node(),
+            b.node(),
+            c.node(),
+            d.node(),
+        ];
+        match ScanBackward.prepare::<C>(nodes).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => {
+                let state = [u, delta, a, b, c, d].map(|t| t.into_primitive());
+                let [pu, pdelta, pa, pb, pc, pd] = state.clone();
+                let out = B::selective_scan(pu, pdelta, pa, pb, pc, pd);
+                prep.finish(state, out)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(B::selective_scan(
+                u.into_primitive(),
+                delta.into_primitive(),
+                a.into_primitive(),
+                b.into_primitive(),
+                c.into_primitive(),
+                d.into_primitive(),
+            )),
+        }
+    }
+}
+
+/// The selective scan over whole sequences from zero states, differentiable.
+///
+/// `u`, `delta`: `[batch, len, channels]`; `a`: `[channels, state]`; `b`, `c`:
+/// `[batch, len, state]`; `d`: `[channels]`. Returns `y`: `[batch, len, channels]`.
+#[must_use]
+pub fn selective_scan(
+    u: Tensor<3>,
+    delta: Tensor<3>,
+    a: Tensor<2>,
+    b: Tensor<3>,
+    c: Tensor<3>,
+    d: Tensor<1>,
+) -> Tensor<3> {
+    Tensor::from_dispatch(<Dispatch as ScanBackend>::selective_scan(
+        u.into_dispatch(),
+        delta.into_dispatch(),
+        a.into_dispatch(),
+        b.into_dispatch(),
+        c.into_dispatch(),
+        d.into_dispatch(),
+    ))
+}
+
+/// Reads a tensor of any rank back to host `f32`s (inference paths only).
+pub(crate) fn to_host_tensor<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
+    tensor
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .expect("f32 data after conversion")
+}

@@ -1,0 +1,188 @@
+use burn::module::Module;
+use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
+
+use super::scan::selective_scan;
+use super::*;
+
+fn device() -> Device {
+    let device = Device::flex();
+    device.seed(7);
+    device
+}
+
+fn random_bytes(batch: usize, len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    (0..batch * len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 32) as u8
+        })
+        .collect()
+}
+
+fn bytes_tensor(bytes: &[u8], batch: usize, device: &Device) -> Tensor<2, Int> {
+    let ids: Vec<i64> = bytes.iter().map(|&b| i64::from(b)).collect();
+    Tensor::from_data(TensorData::new(ids, [batch, bytes.len() / batch]), device)
+}
+
+fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .expect("f32")
+}
+
+fn assert_close(a: &[f32], b: &[f32], tolerance: f32, what: &str) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths");
+    let worst = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs() / (1.0 + y.abs()))
+        .fold(0f32, f32::max);
+    assert!(
+        worst <= tolerance,
+        "{what}: worst relative difference {worst}"
+    );
+}
+
+#[test]
+fn presets_have_the_documented_sizes() {
+    let boa = ModelConfig::preset("boa").expect("preset");
+    assert_eq!(
+        (boa.d_model, boa.num_layers, boa.d_inner(), boa.dt_rank()),
+        (256, 1, 512, 16)
+    );
+    assert_eq!(ModelConfig::preset("boa-8").map(|c| c.num_layers), Some(8));
+    assert!(ModelConfig::preset("huge").is_none());
+    for name in ModelConfig::PRESETS {
+        let config = ModelConfig::preset(name).expect("preset");
+        config.validate().expect("valid");
+    }
+    let model = BoaBytePredictor::new(&ModelConfig::preset("tiny").expect("tiny"), &device());
+    assert_eq!(model.num_params(), model.config().parameter_count());
+    assert_eq!(model.config(), ModelConfig::preset("tiny").expect("tiny"));
+}
+
+#[test]
+fn whole_sequence_stateful_and_step_paths_agree() {
+    let device = device();
+    let config = ModelConfig::new(24, 2);
+    let model = BoaBytePredictor::new(&config, &device);
+    let (batch, len) = (3, 37);
+    let bytes = random_bytes(batch, len, 3);
+    let whole = values(model.forward(bytes_tensor(&bytes, batch, &device)));
+
+    // In two segments carrying the state.
+    let split = 16;
+    let first: Vec<u8> = bytes
+        .chunks(len)
+        .flat_map(|r| r[..split].to_vec())
+        .collect();
+    let second: Vec<u8> = bytes
+        .chunks(len)
+        .flat_map(|r| r[split..].to_vec())
+        .collect();
+    let state = ModelState::zeros(&config, batch, &device);
+    let (a, state) = model.forward_from(bytes_tensor(&first, batch, &device), state);
+    let (b, _) = model.forward_from(bytes_tensor(&second, batch, &device), state);
+    let segmented = values(Tensor::cat(vec![a, b], 1));
+    assert_close(&segmented, &whole, 1e-4, "segments vs whole");
+
+    // One byte at a time.
+    let mut state = ModelState::zeros(&config, batch, &device);
+    let mut steps = Vec::new();
+    for t in 0..len {
+        let column: Vec<u8> = (0..batch).map(|r| bytes[r * len + t]).collect();
+        let (logits, next) = model.step(&column, state);
+        state = next;
+        steps.push(logits.unsqueeze_dim::<3>(1));
+    }
+    let stepped = values(Tensor::cat(steps, 1));
+    assert_close(&stepped, &whole, 1e-4, "steps vs whole");
+}
+
+/// The scan written as a loop of tensor operations, differentiated by autodiff.
+fn reference_scan(
+    u: Tensor<3>,
+    delta: Tensor<3>,
+    a: Tensor<2>,
+    b: Tensor<3>,
+    c: Tensor<3>,
+    d: Tensor<1>,
+) -> Tensor<3> {
+    let [batch, len, channels] = u.dims();
+    let n = a.dims()[1];
+    let mut h = Tensor::<3>::zeros([batch, channels, n], &u.device());
+    let mut ys = Vec::new();
+    for t in 0..len {
+        let dt = delta.clone().narrow(1, t, 1).reshape([batch, channels, 1]);
+        let ut = u.clone().narrow(1, t, 1).reshape([batch, channels, 1]);
+        let bt = b.clone().narrow(1, t, 1);
+        let ct = c.clone().narrow(1, t, 1);
+        h = (dt.clone() * a.clone().unsqueeze_dim(0)).exp() * h + dt * bt * ut;
+        ys.push((h.clone() * ct).sum_dim(2).reshape([batch, 1, channels]));
+    }
+    Tensor::cat(ys, 1) + u * d.reshape([1, 1, channels])
+}
+
+#[test]
+fn scan_gradients_match_autodiff_of_the_reference() {
+    let device = Device::flex().autodiff();
+    device.seed(11);
+    let (batch, len, channels, n) = (2, 9, 70, 5);
+    let uniform = |lo, hi| Distribution::Uniform(lo, hi);
+    let make = || {
+        (
+            Tensor::<3>::random([batch, len, channels], uniform(-1.0, 1.0), &device),
+            Tensor::<3>::random([batch, len, channels], uniform(0.01, 0.5), &device),
+            Tensor::<2>::random([channels, n], uniform(-2.0, -0.1), &device),
+            Tensor::<3>::random([batch, len, n], uniform(-1.0, 1.0), &device),
+            Tensor::<3>::random([batch, len, n], uniform(-1.0, 1.0), &device),
+            Tensor::<1>::random([channels], uniform(-1.0, 1.0), &device),
+        )
+    };
+    let (u, delta, a, b, c, d) = make();
+    let weights = Tensor::<3>::random([batch, len, channels], uniform(-1.0, 1.0), &device);
+    let run = |scan: fn(_, _, _, _, _, _) -> Tensor<3>| {
+        let inputs = (
+            u.clone().detach().require_grad(),
+            delta.clone().detach().require_grad(),
+            a.clone().detach().require_grad(),
+            b.clone().detach().require_grad(),
+            c.clone().detach().require_grad(),
+            d.clone().detach().require_grad(),
+        );
+        let y = scan(
+            inputs.0.clone(),
+            inputs.1.clone(),
+            inputs.2.clone(),
+            inputs.3.clone(),
+            inputs.4.clone(),
+            inputs.5.clone(),
+        );
+        let grads = (y.clone() * weights.clone()).sum().backward();
+        let g = |t: Option<Tensor<3>>| values(t.expect("gradient"));
+        (
+            values(y),
+            [
+                g(inputs.0.grad(&grads)),
+                g(inputs.1.grad(&grads)),
+                values(inputs.2.grad(&grads).expect("gradient")),
+                g(inputs.3.grad(&grads)),
+                g(inputs.4.grad(&grads)),
+                values(inputs.5.grad(&grads).expect("gradient")),
+            ],
+        )
+    };
+    let (y_fast, g_fast) = run(selective_scan);
+    let (y_ref, g_ref) = run(reference_scan);
+    assert_close(&y_fast, &y_ref, 1e-5, "y");
+    for (name, (fast, reference)) in ["u", "delta", "A", "B", "C", "D"]
+        .iter()
+        .zip(g_fast.iter().zip(&g_ref))
+    {
+        assert_close(fast, reference, 1e-4, name);
+    }
+}
