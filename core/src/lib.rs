@@ -21,3 +21,5 @@ pub use container::{BoaFile, CompressOptions, ContainerError, DecompressOptions,
 pub use predictor::{ModelFingerprint, Predictor};
 #[cfg(feature = "model")]
 pub mod model;
+#[cfg(feature = "model")]
+pub mod train;

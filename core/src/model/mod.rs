@@ -11,6 +11,7 @@
 pub mod block;
 pub mod byte_model;
 pub mod config;
+pub mod import;
 pub mod mamba;
 pub mod scan;
 

@@ -186,3 +186,39 @@ fn scan_gradients_match_autodiff_of_the_reference() {
         assert_close(fast, reference, 1e-4, name);
     }
 }
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures")
+        .join(name)
+}
+
+#[test]
+fn boa_checkpoint_imports_and_matches_pytorch_logits() {
+    let device = Device::flex();
+    let model = import::import_boa(&fixture("boa_tiny.pt"), &device).expect("import");
+    assert_eq!(model.config(), ModelConfig::new(32, 2));
+    let input = std::fs::read(fixture("boa_tiny_input.bin")).expect("input");
+    let expected: Vec<f32> = std::fs::read(fixture("boa_tiny_logits.f32"))
+        .expect("logits")
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    let logits = values(model.forward(bytes_tensor(&input, 1, &device)));
+    let worst = logits
+        .iter()
+        .zip(&expected)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    assert!(worst <= 1e-4, "largest logit difference {worst}");
+    assert_eq!(logits.len(), expected.len());
+}
+
+#[test]
+fn import_rejects_what_is_not_a_boa_checkpoint() {
+    let device = Device::flex();
+    let error = import::import_boa(&fixture("boa_tiny_input.bin"), &device).expect_err("not a .pt");
+    assert!(error.to_string().contains("PyTorch"), "{error}");
+    let missing = import::import_boa(&fixture("absent.pt"), &device).expect_err("missing");
+    assert!(missing.to_string().contains("absent.pt"), "{missing}");
+}

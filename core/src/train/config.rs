@@ -1,0 +1,228 @@
+//! Experiment files: YAML with BOA's keys (`name`, `file_path`, `device`, `precision`,
+//! `model_path`, `dataloader`, `model`, `training`, `splits`, …). Paths are relative to
+//! the YAML file. Unknown keys are errors.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::TrainError;
+use crate::model::ModelConfig;
+
+/// A whole experiment file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentConfig {
+    /// Name of the experiment (used in file names and reports).
+    pub name: String,
+    /// The training data.
+    pub file_path: PathBuf,
+    /// Whether to show progress bars (BOA key; the CLI decides from the terminal too).
+    #[serde(default = "yes")]
+    pub progress: bool,
+    /// `cpu`, `cuda` or `wgpu`.
+    #[serde(default = "default_device")]
+    pub device: String,
+    /// `fp32`, `bf16`, `fp16` (`fp8` is refused with an explanation).
+    #[serde(default = "default_precision")]
+    pub precision: String,
+    /// Folder for checkpoints (the final model goes to `model_path/final`).
+    #[serde(default)]
+    pub model_path: Option<PathBuf>,
+    /// Sequence length and batch size.
+    pub dataloader: DataloaderConfig,
+    /// Model size.
+    pub model: ModelSection,
+    /// Optimisation.
+    pub training: TrainingSection,
+    /// Fractions of train, validation and test data.
+    #[serde(default = "default_splits")]
+    pub splits: [f64; 3],
+    /// Compression settings (used by `boa run`).
+    #[serde(default)]
+    pub compression: Option<CompressionSection>,
+}
+
+/// `dataloader:` section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataloaderConfig {
+    /// Bytes per training sequence (the model predicts `seq_len − 1` of them).
+    pub seq_len: usize,
+    /// Sequences per optimiser step.
+    pub batch_size: usize,
+}
+
+/// `model:` section: a preset, explicit sizes, or a preset with overrides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSection {
+    /// `tiny`, `boa` or `boa-8`.
+    #[serde(default)]
+    pub preset: Option<String>,
+    /// Width (overrides the preset).
+    #[serde(default)]
+    pub d_model: Option<usize>,
+    /// Depth (overrides the preset).
+    #[serde(default)]
+    pub num_layers: Option<usize>,
+}
+
+/// `training:` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingSection {
+    /// AdamW learning rate.
+    pub lr: f64,
+    /// Passes over the training split.
+    pub epochs: usize,
+    /// AdamW weight decay (matrices only; not norms, biases, `A_log`, `D`).
+    #[serde(default = "default_weight_decay")]
+    pub weight_decay: f64,
+    /// Seed of the initial weights and of the batch order.
+    #[serde(default)]
+    pub seed: u64,
+    /// Start reading `file_path` at this byte.
+    #[serde(default)]
+    pub data_offset: u64,
+    /// Use at most this many bytes of `file_path` (all when absent).
+    #[serde(default)]
+    pub data_bytes: Option<u64>,
+}
+
+/// `compression:` section (BOA keys).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompressionSection {
+    /// Number of chunks to cut the file into.
+    #[serde(default)]
+    pub chunks_count: Option<usize>,
+    /// The file to compress (defaults to `file_path`).
+    #[serde(default)]
+    pub file_to_compress: Option<PathBuf>,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_device() -> String {
+    "cpu".into()
+}
+fn default_precision() -> String {
+    "fp32".into()
+}
+fn default_splits() -> [f64; 3] {
+    [0.8, 0.1, 0.1]
+}
+fn default_weight_decay() -> f64 {
+    0.01
+}
+
+impl ExperimentConfig {
+    /// Reads and validates an experiment file; relative paths become relative to it.
+    ///
+    /// # Errors
+    /// [`TrainError::Config`] naming the file and the bad key or value.
+    pub fn load(path: &Path) -> Result<Self, TrainError> {
+        let text = std::fs::read_to_string(path).map_err(|e| TrainError::Config {
+            file: path.to_path_buf(),
+            message: format!("cannot read it: {e}"),
+        })?;
+        let mut config: Self = serde_norway::from_str(&text).map_err(|e| TrainError::Config {
+            file: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        config.file_path = base.join(&config.file_path);
+        if let Some(model_path) = &config.model_path {
+            config.model_path = Some(base.join(model_path));
+        }
+        if let Some(compression) = &mut config.compression
+            && let Some(file) = &compression.file_to_compress
+        {
+            compression.file_to_compress = Some(base.join(file));
+        }
+        config.validate().map_err(|message| TrainError::Config {
+            file: path.to_path_buf(),
+            message,
+        })?;
+        Ok(config)
+    }
+
+    /// The model size this experiment asks for.
+    ///
+    /// # Errors
+    /// An unknown preset, or neither preset nor sizes.
+    pub fn model_config(&self) -> Result<ModelConfig, String> {
+        let base = match &self.model.preset {
+            Some(name) => ModelConfig::preset(name).ok_or_else(|| {
+                format!(
+                    "model.preset: unknown preset `{name}` (known: {})",
+                    ModelConfig::PRESETS.join(", ")
+                )
+            })?,
+            None => match (self.model.d_model, self.model.num_layers) {
+                (Some(d), Some(n)) => ModelConfig::new(d, n),
+                _ => {
+                    return Err(
+                        "model: give `preset` or both `d_model` and `num_layers`".to_string()
+                    );
+                }
+            },
+        };
+        let config = ModelConfig {
+            d_model: self.model.d_model.unwrap_or(base.d_model),
+            num_layers: self.model.num_layers.unwrap_or(base.num_layers),
+            ..base
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Where checkpoints go: `model_path`, or `checkpoints/NAME` beside the data.
+    #[must_use]
+    pub fn checkpoint_dir(&self) -> PathBuf {
+        self.model_path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("checkpoints").join(&self.name))
+    }
+
+    /// Checks values that serde cannot.
+    ///
+    /// # Errors
+    /// A message naming the key.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.dataloader.seq_len < 2 {
+            return Err("dataloader.seq_len must be at least 2".into());
+        }
+        if self.dataloader.batch_size == 0 {
+            return Err("dataloader.batch_size must be at least 1".into());
+        }
+        if !(self.training.lr > 0.0 && self.training.lr.is_finite()) {
+            return Err(format!(
+                "training.lr must be a positive number, not {}",
+                self.training.lr
+            ));
+        }
+        if self.training.epochs == 0 {
+            return Err("training.epochs must be at least 1".into());
+        }
+        if !(0.0..1.0).contains(&self.training.weight_decay) {
+            return Err("training.weight_decay must be in [0, 1)".into());
+        }
+        let sum: f64 = self.splits.iter().sum();
+        if self.splits.iter().any(|s| !(0.0..=1.0).contains(s)) || (sum - 1.0).abs() > 1e-6 {
+            return Err(format!(
+                "splits {:?} must be three fractions summing to 1",
+                self.splits
+            ));
+        }
+        if self.splits[0] == 0.0 {
+            return Err("splits: the training fraction must be above 0".into());
+        }
+        super::Precision::parse(&self.precision)?;
+        super::DeviceKind::parse(&self.device)?;
+        self.model_config()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,152 @@
+//! Training the float model (DESIGN §2): experiment files, data splits, the AdamW loop
+//! with per-epoch checkpoints and resume, and bits-per-byte evaluation.
+
+pub mod checkpoint;
+pub mod config;
+pub mod data;
+pub mod eval;
+mod trainer;
+
+use std::path::PathBuf;
+
+use burn::tensor::{Device, FloatDType};
+
+pub use config::ExperimentConfig;
+pub use trainer::{BatchProgress, EpochReport, TrainObserver, TrainOptions, TrainReport, train};
+
+/// Errors of training and evaluation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrainError {
+    /// An experiment file is unreadable or invalid.
+    #[error("{}: {message}", file.display())]
+    Config {
+        /// The experiment file.
+        file: PathBuf,
+        /// What is wrong, naming the key.
+        message: String,
+    },
+    /// The data file is unreadable or too small.
+    #[error("{}: {message}", file.display())]
+    Data {
+        /// The data file.
+        file: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A checkpoint could not be written or read.
+    #[error("checkpoint {}: {message}", path.display())]
+    Checkpoint {
+        /// The checkpoint file or folder.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The requested device or precision is not available in this build or backend.
+    #[error("{0}")]
+    Unsupported(String),
+    /// Checkpoints already exist and neither resuming nor overwriting was asked for.
+    #[error("{} already holds checkpoints: pass --resume to continue from the newest, or remove the folder to start over", .0.display())]
+    CheckpointsExist(PathBuf),
+    /// Training diverged (a loss that is not a number).
+    #[error("training diverged at epoch {epoch}, step {step} (loss {loss}); lower training.lr")]
+    Diverged {
+        /// Epoch (1-based).
+        epoch: usize,
+        /// Step within the epoch.
+        step: usize,
+        /// The loss seen.
+        loss: f64,
+    },
+}
+
+/// Floating-point precision of training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// 32-bit floats everywhere.
+    Fp32,
+    /// bfloat16 tensors (8-bit exponent).
+    Bf16,
+    /// IEEE half precision.
+    Fp16,
+}
+
+impl Precision {
+    /// Parses `fp32`, `bf16`, `fp16`; explains why `fp8` is refused.
+    ///
+    /// # Errors
+    /// A message for unknown or unsupported names.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        match name {
+            "fp32" => Ok(Self::Fp32),
+            "bf16" => Ok(Self::Bf16),
+            "fp16" => Ok(Self::Fp16),
+            "fp8" => Err("precision fp8 is not supported: burn 0.22 has no fp8 float type for training on any backend (fp8 exists only for post-training quantization); use fp32, bf16 or fp16".into()),
+            other => Err(format!("precision `{other}` is unknown: use fp32, bf16 or fp16")),
+        }
+    }
+
+    fn float_dtype(self) -> Option<FloatDType> {
+        match self {
+            Self::Fp32 => None,
+            Self::Bf16 => Some(FloatDType::BF16),
+            Self::Fp16 => Some(FloatDType::F16),
+        }
+    }
+}
+
+/// Where tensors live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceKind {
+    /// The CPU (burn's `flex` backend), all cores.
+    Cpu,
+    /// The first CUDA GPU (needs the `cuda` feature).
+    Cuda,
+    /// The default wgpu adapter (needs the `wgpu` feature).
+    Wgpu,
+}
+
+impl DeviceKind {
+    /// Parses `cpu`, `cuda`, `wgpu`.
+    ///
+    /// # Errors
+    /// A message for unknown names.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        match name {
+            "cpu" => Ok(Self::Cpu),
+            "cuda" => Ok(Self::Cuda),
+            "wgpu" => Ok(Self::Wgpu),
+            other => Err(format!(
+                "device `{other}` is unknown: use cpu, cuda or wgpu"
+            )),
+        }
+    }
+
+    /// The burn device, configured for `precision`.
+    ///
+    /// # Errors
+    /// [`TrainError::Unsupported`] when this build lacks the backend or the backend the
+    /// precision.
+    pub fn device(self, precision: Precision) -> Result<Device, TrainError> {
+        let mut device = match self {
+            Self::Cpu => Device::flex(),
+            #[cfg(feature = "cuda")]
+            Self::Cuda => Device::cuda(0),
+            #[cfg(feature = "wgpu")]
+            Self::Wgpu => Device::wgpu(Default::default()),
+            #[allow(unreachable_patterns)]
+            other => {
+                return Err(TrainError::Unsupported(format!(
+                    "this build of boa has no {other:?} support: rebuild with `--features {}`",
+                    format!("{other:?}").to_lowercase()
+                )));
+            }
+        };
+        if let Some(dtype) = precision.float_dtype() {
+            device.configure(dtype).map_err(|e| {
+                TrainError::Unsupported(format!("precision {precision:?} on {self:?}: {e:?}"))
+            })?;
+        }
+        Ok(device)
+    }
+}
