@@ -5,6 +5,9 @@
 
 mod cli;
 mod info;
+mod model_cmds;
+mod progress;
+mod train;
 
 use std::process::ExitCode;
 
@@ -27,6 +30,10 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Info(args) => info::run(&args),
+        Command::Train(args) => train::run(&args),
+        Command::BenchTrain(args) => train::bench(&args),
+        Command::Import(args) => model_cmds::import(&args),
+        Command::Eval(args) => model_cmds::eval(&args),
     }
 }
 

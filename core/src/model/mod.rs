@@ -15,6 +15,7 @@ pub mod import;
 pub mod mamba;
 pub mod scan;
 
+pub use burn::tensor::Device;
 pub use byte_model::{BoaBytePredictor, ModelState};
 pub use config::{ModelConfig, VOCAB};
 

@@ -12,7 +12,10 @@ use std::path::PathBuf;
 use burn::tensor::{Device, FloatDType};
 
 pub use config::ExperimentConfig;
-pub use trainer::{BatchProgress, EpochReport, TrainObserver, TrainOptions, TrainReport, train};
+pub use trainer::{
+    BatchProgress, EpochReport, TrainObserver, TrainOptions, TrainReport, time_training_steps,
+    train,
+};
 
 /// Errors of training and evaluation.
 #[derive(Debug, thiserror::Error)]
@@ -150,3 +153,5 @@ impl DeviceKind {
         Ok(device)
     }
 }
+#[cfg(test)]
+mod tests;

@@ -377,3 +377,48 @@ fn next_byte_loss(
         targets.reshape([rows * (len - 1)]),
     )
 }
+
+/// Times optimiser steps of a fresh model (`config`) on `device` (with autodiff) over
+/// batches of `batch × seq_len` bytes cut from `data` in order: `warmup` untimed steps,
+/// then the seconds of each of `steps` timed ones. For throughput benchmarks.
+///
+/// # Panics
+/// If `data` is shorter than one batch.
+#[must_use]
+pub fn time_training_steps(
+    config: &ModelConfig,
+    device: &Device,
+    data: &[u8],
+    (batch, seq_len): (usize, usize),
+    warmup: usize,
+    steps: usize,
+) -> Vec<f64> {
+    let sequences = data.len() / seq_len;
+    assert!(
+        sequences >= batch,
+        "benchmark data holds fewer than one batch"
+    );
+    device.seed(0);
+    let mut model = BoaBytePredictor::new(config, device);
+    let mut optimizer = optimizer(0.01);
+    let loss_fn = CrossEntropyLossConfig::new().init(device);
+    let mut seconds = Vec::with_capacity(steps);
+    for step in 0..warmup + steps {
+        let first = (step * batch) % (sequences - batch + 1);
+        let indices: Vec<usize> = (first..first + batch).collect();
+        let started = Instant::now();
+        let loss = next_byte_loss(
+            &model,
+            &loss_fn,
+            batch_tensor(data, seq_len, &indices, device),
+        );
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optimizer.step(1e-3, model, grads);
+        // Reading a parameter back waits for the device to finish the step.
+        let _ = model.head.logits.weight.val().sum().into_scalar::<f32>();
+        if step >= warmup {
+            seconds.push(started.elapsed().as_secs_f64());
+        }
+    }
+    seconds
+}

@@ -1,0 +1,165 @@
+use std::path::{Path, PathBuf};
+
+use super::checkpoint;
+use super::data::{Splits, batch_order};
+use super::*;
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+/// Bytes with learnable structure: a counter, a constant and noise in 8-byte records.
+fn structured(len: usize) -> Vec<u8> {
+    let mut state = 88172645463325252u64;
+    (0..len)
+        .map(|i| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            match i % 8 {
+                0 => (i / 8) as u8,
+                1..=3 => 0x40,
+                _ => (state >> 60) as u8,
+            }
+        })
+        .collect()
+}
+
+fn experiment(dir: &Path, extra: &str) -> PathBuf {
+    std::fs::write(dir.join("data.bin"), structured(24 * 1024)).expect("data");
+    let yaml = format!(
+        "name: unit\nfile_path: data.bin\nmodel_path: ckpt\ndataloader:\n  seq_len: 64\n  batch_size: 8\nmodel:\n  d_model: 16\n  num_layers: 1\ntraining:\n  lr: 0.01\n  epochs: 2\n  seed: 3\n{extra}"
+    );
+    write(dir, "exp.yaml", &yaml)
+}
+
+#[test]
+fn experiment_files_resolve_paths_and_name_bad_keys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = experiment(dir.path(), "");
+    let config = ExperimentConfig::load(&path).expect("valid");
+    assert_eq!(config.file_path, dir.path().join("data.bin"));
+    assert_eq!(config.checkpoint_dir(), dir.path().join("ckpt"));
+    assert_eq!(config.splits, [0.8, 0.1, 0.1]);
+    assert_eq!(config.model_config().expect("model").d_model, 16);
+
+    let bad = write(
+        dir.path(),
+        "bad.yaml",
+        &std::fs::read_to_string(&path)
+            .expect("read")
+            .replace("lr:", "learning_rate:"),
+    );
+    let message = ExperimentConfig::load(&bad)
+        .expect_err("unknown key")
+        .to_string();
+    assert!(
+        message.contains("bad.yaml") && message.contains("learning_rate"),
+        "{message}"
+    );
+
+    let fp8 = write(
+        dir.path(),
+        "fp8.yaml",
+        &format!(
+            "precision: fp8\n{}",
+            std::fs::read_to_string(&path).expect("read")
+        ),
+    );
+    let message = ExperimentConfig::load(&fp8).expect_err("fp8").to_string();
+    assert!(message.contains("fp8 is not supported"), "{message}");
+
+    let splits = write(
+        dir.path(),
+        "splits.yaml",
+        &format!(
+            "splits: [0.5, 0.5, 0.5]\n{}",
+            std::fs::read_to_string(&path).expect("read")
+        ),
+    );
+    assert!(
+        ExperimentConfig::load(&splits)
+            .expect_err("splits")
+            .to_string()
+            .contains("splits")
+    );
+}
+
+#[test]
+fn splits_are_whole_sequences_in_order() {
+    let data: Vec<u8> = (0..=255).cycle().take(1000).collect();
+    let splits = Splits::new(&data, 100, [0.8, 0.1, 0.1]).expect("splits");
+    assert_eq!(
+        (splits.train.len(), splits.val.len(), splits.test.len()),
+        (800, 100, 100)
+    );
+    assert_eq!(splits.val[0], data[800]);
+    assert!(Splits::new(&data[..50], 100, [0.8, 0.1, 0.1]).is_err());
+}
+
+#[test]
+fn batch_order_is_a_seeded_permutation() {
+    let a = batch_order(50, 8, 1, 1);
+    assert_eq!(a, batch_order(50, 8, 1, 1));
+    assert_ne!(a, batch_order(50, 8, 1, 2));
+    let mut all: Vec<usize> = a.concat();
+    all.sort_unstable();
+    assert_eq!(all, (0..50).collect::<Vec<_>>());
+    assert_eq!(a.len(), 7);
+}
+
+struct Silent;
+
+impl TrainObserver for Silent {
+    fn step(&mut self, _: &BatchProgress) {}
+    fn epoch(&mut self, _: &EpochReport) {}
+    fn message(&mut self, _: &str) {}
+}
+
+#[test]
+fn training_learns_checkpoints_and_resumes_where_it_stopped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = experiment(dir.path(), "");
+    let mut config = ExperimentConfig::load(&path).expect("valid");
+
+    // Two epochs straight.
+    config.model_path = Some(dir.path().join("straight"));
+    let straight = train(&config, &TrainOptions::default(), &mut Silent).expect("train");
+    assert_eq!(straight.epochs.len(), 2);
+    let first = &straight.epochs[0];
+    let second = &straight.epochs[1];
+    assert!(
+        second.train_bpb < first.train_bpb,
+        "{} → {}",
+        first.train_bpb,
+        second.train_bpb
+    );
+    assert!(second.val_bpb.expect("val") < 7.0, "{:?}", second.val_bpb);
+    assert!(straight.test_bpb.is_some());
+    let final_dir = straight.final_checkpoint.clone().expect("final");
+    assert!(checkpoint::load_model(&final_dir, &burn::tensor::Device::flex()).is_ok());
+
+    // One epoch, then a resumed run to two: the same result.
+    config.model_path = Some(dir.path().join("resumed"));
+    config.training.epochs = 1;
+    train(&config, &TrainOptions::default(), &mut Silent).expect("first epoch");
+    config.training.epochs = 2;
+    let refused = train(&config, &TrainOptions::default(), &mut Silent).expect_err("exists");
+    assert!(matches!(refused, TrainError::CheckpointsExist(_)));
+    let resume = TrainOptions {
+        resume: true,
+        ..TrainOptions::default()
+    };
+    let resumed = train(&config, &resume, &mut Silent).expect("resumed");
+    assert_eq!(resumed.resumed_after, 1);
+    assert_eq!(resumed.epochs.len(), 1);
+    let (a, b) = (
+        second.val_bpb.expect("val"),
+        resumed.epochs[0].val_bpb.expect("val"),
+    );
+    assert!((a - b).abs() < 1e-4, "straight {a} vs resumed {b}");
+    let (_, progress) = checkpoint::newest(&dir.path().join("resumed")).expect("checkpoint");
+    assert_eq!(progress.epoch, 2);
+}

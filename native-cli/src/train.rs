@@ -1,0 +1,204 @@
+//! `boa train` and `boa bench-train`.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use boa_core::model::ModelConfig;
+use boa_core::train::{
+    BatchProgress, DeviceKind, EpochReport, ExperimentConfig, Precision, TrainObserver,
+    TrainOptions, time_training_steps, train,
+};
+use indicatif::ProgressBar;
+use serde_json::json;
+
+use crate::cli::{BenchTrainArgs, TrainArgs};
+use crate::progress::bytes_bar;
+
+/// Shows training progress: a bar per epoch, a line per epoch.
+struct Console {
+    bar: Option<ProgressBar>,
+    enabled: bool,
+    quiet: bool,
+}
+
+impl TrainObserver for Console {
+    fn step(&mut self, p: &BatchProgress) {
+        let bar = self.bar.get_or_insert_with(|| {
+            bytes_bar(
+                p.epoch_bytes,
+                self.enabled,
+                &format!("epoch {}/{}", p.epoch, p.epochs),
+            )
+        });
+        bar.set_position(p.bytes);
+        bar.set_message(format!(
+            "epoch {}/{} loss {:.3} bpb",
+            p.epoch, p.epochs, p.loss_bpb
+        ));
+    }
+
+    fn epoch(&mut self, r: &EpochReport) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        if self.quiet {
+            return;
+        }
+        let val = r.val_bpb.map_or("n/a".to_string(), |v| format!("{v:.4}"));
+        let at = r
+            .checkpoint
+            .as_ref()
+            .map_or(String::new(), |p| format!(", checkpoint {}", p.display()));
+        eprintln!(
+            "epoch {}: train {:.4} bpb, val {val} bpb, {:.0} B/s{at}",
+            r.epoch, r.train_bpb, r.bytes_per_second
+        );
+    }
+
+    fn message(&mut self, text: &str) {
+        if !self.quiet {
+            eprintln!("{text}");
+        }
+    }
+}
+
+pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
+    let mut experiment = ExperimentConfig::load(&args.config)?;
+    if let Some(device) = &args.device {
+        experiment.device.clone_from(device);
+    }
+    if let Some(precision) = &args.precision {
+        experiment.precision.clone_from(precision);
+    }
+    if let Some(epochs) = args.epochs {
+        experiment.training.epochs = epochs;
+    }
+    if let Some(path) = &args.model_path {
+        experiment.model_path = Some(path.clone());
+    }
+    experiment
+        .validate()
+        .map_err(|message| anyhow::anyhow!("{message} (after command-line overrides)"))?;
+    let model = experiment.model_config().map_err(anyhow::Error::msg)?;
+    eprintln!(
+        "training {} ({} parameters: d_model {}, {} layer(s)) on {} in {}, data {}",
+        experiment.name,
+        model.parameter_count(),
+        model.d_model,
+        model.num_layers,
+        experiment.device,
+        experiment.precision,
+        experiment.file_path.display()
+    );
+    let mut console = Console {
+        bar: None,
+        enabled: !args.no_progress && experiment.progress,
+        quiet: false,
+    };
+    let options = TrainOptions {
+        resume: args.resume,
+        ..TrainOptions::default()
+    };
+    let report = train(&experiment, &options, &mut console)?;
+    let test = report.test_bpb.map_or("n/a".into(), |v| format!("{v:.4}"));
+    let last = report
+        .final_checkpoint
+        .as_ref()
+        .map(|p| p.display().to_string());
+    eprintln!(
+        "test {test} bpb; {:.0} training bytes/s; final model in {}",
+        report.bytes_per_second,
+        last.as_deref().unwrap_or("-")
+    );
+    if args.json {
+        let epochs: Vec<_> = report
+            .epochs
+            .iter()
+            .map(|e| json!({"epoch": e.epoch, "train_bpb": e.train_bpb, "val_bpb": e.val_bpb, "bytes_per_second": e.bytes_per_second}))
+            .collect();
+        let out = json!({
+            "name": experiment.name,
+            "resumed_after": report.resumed_after,
+            "epochs": epochs,
+            "test_bpb": report.test_bpb,
+            "bytes_per_second": report.bytes_per_second,
+            "final_checkpoint": last,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn bench(args: &BenchTrainArgs) -> anyhow::Result<ExitCode> {
+    if args.steps == 0 || args.batch_size == 0 || args.seq_len < 2 {
+        bail!("--steps and --batch-size must be at least 1 and --seq-len at least 2");
+    }
+    let kind = DeviceKind::parse(&args.device).map_err(anyhow::Error::msg)?;
+    let batch_bytes = args.batch_size * args.seq_len;
+    let data = match &args.data {
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            if bytes.len() < batch_bytes {
+                bail!(
+                    "{} holds {} bytes, less than one batch ({batch_bytes})",
+                    path.display(),
+                    bytes.len()
+                );
+            }
+            bytes
+        }
+        None => synthetic(batch_bytes * 4),
+    };
+    println!(
+        "| preset | device | batch × seq_len | step s (median) | bytes/s (median) | bytes/s min–max |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for preset in &args.preset {
+        let config = ModelConfig::preset(preset).with_context(|| {
+            format!(
+                "unknown preset `{preset}` (known: {})",
+                ModelConfig::PRESETS.join(", ")
+            )
+        })?;
+        let device = kind.device(Precision::Fp32)?.autodiff();
+        let mut seconds = time_training_steps(
+            &config,
+            &device,
+            &data,
+            (args.batch_size, args.seq_len),
+            args.warmup,
+            args.steps,
+        );
+        seconds.sort_by(f64::total_cmp);
+        let median = seconds[seconds.len() / 2];
+        let rate = |s: f64| batch_bytes as f64 / s;
+        println!(
+            "| {preset} | {} | {} × {} | {median:.3} | {:.0} | {:.0}–{:.0} |",
+            args.device,
+            args.batch_size,
+            args.seq_len,
+            rate(median),
+            rate(seconds[seconds.len() - 1]),
+            rate(seconds[0])
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Deterministic bytes with some structure (records with counters and noise).
+fn synthetic(len: usize) -> Vec<u8> {
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    (0..len)
+        .map(|i| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            match i % 16 {
+                0..=3 => (i / 16) as u8,
+                4..=7 => 0,
+                _ => (state >> 56) as u8 & 0x3F,
+            }
+        })
+        .collect()
+}
