@@ -107,3 +107,95 @@ fn usage_errors_exit_with_2() {
     boa().arg("info").assert().code(2);
     boa().arg("frobnicate").assert().code(2);
 }
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures")
+        .join(name)
+}
+
+fn eval_json(checkpoint: &std::path::Path, file: &std::path::Path) -> serde_json::Value {
+    let output = boa()
+        .args(["eval", "--json", "--checkpoint"])
+        .arg(checkpoint)
+        .arg(file)
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("json")
+}
+
+#[test]
+fn import_then_eval_agree_with_evaluating_the_pt_directly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("imported");
+    boa()
+        .arg("import")
+        .arg(fixture("boa_tiny.pt"))
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("d_model 32, 2 layer(s)"));
+    let data = dir.path().join("data.bin");
+    std::fs::write(&data, b"0123456789".repeat(100)).expect("write");
+    let from_folder = eval_json(&out, &data);
+    let from_pt = eval_json(&fixture("boa_tiny.pt"), &data);
+    assert_eq!(from_folder["bytes"], 1000);
+    let (a, b) = (
+        from_folder["float_bpb"].as_f64().expect("number"),
+        from_pt["float_bpb"].as_f64().expect("number"),
+    );
+    assert!((a - b).abs() < 1e-9 && a > 0.0 && a < 16.0, "{a} vs {b}");
+    // A second import into the same folder needs --force.
+    boa()
+        .arg("import")
+        .arg(fixture("boa_tiny.pt"))
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--force"));
+}
+
+#[test]
+fn train_runs_an_experiment_and_refuses_fp8() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data: Vec<u8> = (0..16_384u32)
+        .map(|i| if i % 4 == 0 { (i / 4) as u8 } else { 7 })
+        .collect();
+    std::fs::write(dir.path().join("data.bin"), data).expect("data");
+    let yaml = "name: cli\nfile_path: data.bin\nmodel_path: out\ndataloader:\n  seq_len: 64\n  batch_size: 8\nmodel:\n  preset: tiny\ntraining:\n  lr: 0.01\n  epochs: 1\n";
+    let config = dir.path().join("exp.yaml");
+    std::fs::write(&config, yaml).expect("yaml");
+    let output = boa()
+        .args(["train", "--no-progress", "--json", "--config"])
+        .arg(&config)
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(report["epochs"][0]["epoch"], 1);
+    assert!(dir.path().join("out/epoch-0001/optimizer.bpk").is_file());
+    assert!(dir.path().join("out/final/model.bpk").is_file());
+    boa()
+        .args(["train", "--precision", "fp8", "--config"])
+        .arg(&config)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("fp8 is not supported"));
+    boa()
+        .args(["train", "--config"])
+        .arg(&config)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--resume"));
+}

@@ -222,3 +222,46 @@ fn import_rejects_what_is_not_a_boa_checkpoint() {
     let missing = import::import_boa(&fixture("absent.pt"), &device).expect_err("missing");
     assert!(missing.to_string().contains("absent.pt"), "{missing}");
 }
+
+#[test]
+fn file_bits_per_byte_carries_state_across_segments() {
+    use burn::tensor::activation::log_softmax;
+    let device = device();
+    let model = BoaBytePredictor::new(&ModelConfig::new(16, 1), &device);
+    let bytes = random_bytes(1, 4096 + 300, 5);
+    let measured = crate::train::eval::bits_per_byte(&model, &bytes, &mut |_| {});
+    // The same sum from one whole-sequence forward pass.
+    let logits = model.forward(bytes_tensor(&bytes[..bytes.len() - 1], 1, &device));
+    let targets = bytes_tensor(&bytes[1..], 1, &device).unsqueeze_dim::<3>(2);
+    let nats = -f64::from(
+        log_softmax(logits, 2)
+            .gather(2, targets)
+            .sum()
+            .into_scalar::<f32>(),
+    );
+    let expected = (8.0 + nats / std::f64::consts::LN_2) / bytes.len() as f64;
+    assert!(
+        (measured - expected).abs() < 1e-4,
+        "{measured} vs {expected}"
+    );
+    assert!(
+        measured > 7.0 && measured < 9.5,
+        "an untrained model is near 8 bits: {measured}"
+    );
+}
+
+#[test]
+fn exp_approx_is_accurate() {
+    // The reduction x·log2(e) rounds in f32, so the error grows with |x|: about
+    // 10⁻⁷·|x| on top of the polynomial's 1.2·10⁻⁷.
+    for i in -200_000..=20_000 {
+        let x = i as f32 * 4e-4;
+        let exact = f64::from(x).exp();
+        let error = ((f64::from(scan::exp_approx(x)) - exact) / exact).abs();
+        let bound = 2e-7 + 1e-7 * f64::from(x.abs());
+        assert!(
+            exact < 1e-36 || error < bound,
+            "x = {x}: relative error {error}"
+        );
+    }
+}
