@@ -186,6 +186,29 @@ fn train_runs_an_experiment_and_refuses_fp8() {
     assert_eq!(report["epochs"][0]["epoch"], 1);
     assert!(dir.path().join("out/epoch-0001/optimizer.bpk").is_file());
     assert!(dir.path().join("out/final/model.bpk").is_file());
+    // Half precisions train too (a fresh process: burn sets a device's float type once).
+    let output = boa()
+        .args([
+            "train",
+            "--no-progress",
+            "--json",
+            "--precision",
+            "bf16",
+            "--model-path",
+        ])
+        .arg(dir.path().join("bf16"))
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let bpb = report["epochs"][0]["val_bpb"].as_f64().expect("val");
+    assert!(bpb > 0.0 && bpb < 8.0, "bf16 validation {bpb}");
     boa()
         .args(["train", "--precision", "fp8", "--config"])
         .arg(&config)

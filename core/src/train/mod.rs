@@ -52,7 +52,9 @@ pub enum TrainError {
     #[error("{} already holds checkpoints: pass --resume to continue from the newest, or remove the folder to start over", .0.display())]
     CheckpointsExist(PathBuf),
     /// Training diverged (a loss that is not a number).
-    #[error("training diverged at epoch {epoch}, step {step} (loss {loss}); lower training.lr")]
+    #[error(
+        "training diverged at epoch {epoch}, step {step} (loss {loss}); lower training.lr, or train in fp32 or bf16"
+    )]
     Diverged {
         /// Epoch (1-based).
         epoch: usize,

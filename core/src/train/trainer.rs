@@ -154,7 +154,8 @@ impl<'a> Run<'a> {
     ) -> Result<Self, TrainError> {
         device.seed(experiment.training.seed);
         let mut model = BoaBytePredictor::new(model_config, device);
-        let mut optimizer = optimizer(experiment.training.weight_decay);
+        let precision = Precision::parse(&experiment.precision).map_err(TrainError::Unsupported)?;
+        let mut optimizer = optimizer(experiment.training.weight_decay, precision);
         let mut progress = Progress {
             epoch: 0,
             train_bpb: Vec::new(),
@@ -343,13 +344,19 @@ impl<'a> Run<'a> {
     }
 }
 
-/// AdamW (β = 0.9, 0.999; ε = 1e-8, PyTorch's defaults) with weight decay on weight
+/// AdamW (β = 0.9, 0.999; ε = 1e-8, PyTorch's defaults; ε = 1e-4 in fp16, where 1e-8
+/// rounds to 0 and the first update divides by zero) with weight decay on weight
 /// matrices only: norms, biases, `A_log`, `D` and the embedding are not decayed.
-fn optimizer(weight_decay: f64) -> ModuleOptimizer {
+fn optimizer(weight_decay: f64, precision: Precision) -> ModuleOptimizer {
+    let epsilon = if precision == Precision::Fp16 {
+        1e-4
+    } else {
+        1e-8
+    };
     let base = AdamWConfig::new()
         .with_beta_1(0.9)
         .with_beta_2(0.999)
-        .with_epsilon(1e-8)
+        .with_epsilon(epsilon)
         .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)));
     let no_decay = base.clone().with_weight_decay(0.0).build();
     let group = ParamGroup::from_regex(r"(a_log|\.d|ln\d\..*|bias|embedding\.weight)$")
@@ -400,7 +407,7 @@ pub fn time_training_steps(
     );
     device.seed(0);
     let mut model = BoaBytePredictor::new(config, device);
-    let mut optimizer = optimizer(0.01);
+    let mut optimizer = optimizer(0.01, Precision::Fp32);
     let loss_fn = CrossEntropyLossConfig::new().init(device);
     let mut seconds = Vec::with_capacity(steps);
     for step in 0..warmup + steps {
