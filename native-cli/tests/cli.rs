@@ -162,6 +162,20 @@ fn import_then_eval_agree_with_evaluating_the_pt_directly() {
         .stderr(predicate::str::contains("--force"));
 }
 
+/// Runs `boa train --json` on `config` with `extra` arguments; returns its report.
+fn train_json(config: &std::path::Path, extra: &[&str]) -> serde_json::Value {
+    let output = boa()
+        .args(["train", "--no-progress", "--json"])
+        .args(extra)
+        .arg("--config")
+        .arg(config)
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    serde_json::from_slice(&output.stdout).expect("json")
+}
+
 #[test]
 fn train_runs_an_experiment_and_refuses_fp8() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -172,41 +186,14 @@ fn train_runs_an_experiment_and_refuses_fp8() {
     let yaml = "name: cli\nfile_path: data.bin\nmodel_path: out\ndataloader:\n  seq_len: 64\n  batch_size: 8\nmodel:\n  preset: tiny\ntraining:\n  lr: 0.01\n  epochs: 1\n";
     let config = dir.path().join("exp.yaml");
     std::fs::write(&config, yaml).expect("yaml");
-    let output = boa()
-        .args(["train", "--no-progress", "--json", "--config"])
-        .arg(&config)
-        .output()
-        .expect("run");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let report = train_json(&config, &[]);
     assert_eq!(report["epochs"][0]["epoch"], 1);
     assert!(dir.path().join("out/epoch-0001/optimizer.bpk").is_file());
     assert!(dir.path().join("out/final/model.bpk").is_file());
     // Half precisions train too (a fresh process: burn sets a device's float type once).
-    let output = boa()
-        .args([
-            "train",
-            "--no-progress",
-            "--json",
-            "--precision",
-            "bf16",
-            "--model-path",
-        ])
-        .arg(dir.path().join("bf16"))
-        .arg("--config")
-        .arg(&config)
-        .output()
-        .expect("run");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let bf16_out = dir.path().join("bf16");
+    let bf16_out = bf16_out.to_str().expect("utf-8 path");
+    let report = train_json(&config, &["--precision", "bf16", "--model-path", bf16_out]);
     let bpb = report["epochs"][0]["val_bpb"].as_f64().expect("val");
     assert!(bpb > 0.0 && bpb < 8.0, "bf16 validation {bpb}");
     boa()
