@@ -23,3 +23,12 @@ pub use predictor::{ModelFingerprint, Predictor};
 pub mod model;
 #[cfg(feature = "model")]
 pub mod train;
+
+/// Serialises tests that draw from a burn device's random generator: the generator is
+/// global per device, so a test that needs reproducible weights must not share it.
+#[cfg(all(test, feature = "model"))]
+pub(crate) fn rng_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

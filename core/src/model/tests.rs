@@ -49,6 +49,7 @@ fn assert_close(a: &[f32], b: &[f32], tolerance: f32, what: &str) {
 
 #[test]
 fn presets_have_the_documented_sizes() {
+    let _rng = crate::rng_lock();
     let boa = ModelConfig::preset("boa").expect("preset");
     assert_eq!(
         (boa.d_model, boa.num_layers, boa.d_inner(), boa.dt_rank()),
@@ -67,6 +68,7 @@ fn presets_have_the_documented_sizes() {
 
 #[test]
 fn whole_sequence_stateful_and_step_paths_agree() {
+    let _rng = crate::rng_lock();
     let device = device();
     let config = ModelConfig::new(24, 2);
     let model = BoaBytePredictor::new(&config, &device);
@@ -129,6 +131,7 @@ fn reference_scan(
 
 #[test]
 fn scan_gradients_match_autodiff_of_the_reference() {
+    let _rng = crate::rng_lock();
     let device = Device::flex().autodiff();
     device.seed(11);
     let (batch, len, channels, n) = (2, 9, 70, 5);
@@ -195,6 +198,7 @@ fn fixture(name: &str) -> std::path::PathBuf {
 
 #[test]
 fn boa_checkpoint_imports_and_matches_pytorch_logits() {
+    let _rng = crate::rng_lock();
     let device = Device::flex();
     let model = import::import_boa(&fixture("boa_tiny.pt"), &device).expect("import");
     assert_eq!(model.config(), ModelConfig::new(32, 2));
@@ -216,6 +220,7 @@ fn boa_checkpoint_imports_and_matches_pytorch_logits() {
 
 #[test]
 fn import_rejects_what_is_not_a_boa_checkpoint() {
+    let _rng = crate::rng_lock();
     let device = Device::flex();
     let error = import::import_boa(&fixture("boa_tiny_input.bin"), &device).expect_err("not a .pt");
     assert!(error.to_string().contains("PyTorch"), "{error}");
@@ -225,6 +230,7 @@ fn import_rejects_what_is_not_a_boa_checkpoint() {
 
 #[test]
 fn file_bits_per_byte_carries_state_across_segments() {
+    let _rng = crate::rng_lock();
     use burn::tensor::activation::log_softmax;
     let device = device();
     let model = BoaBytePredictor::new(&ModelConfig::new(16, 1), &device);
@@ -252,6 +258,7 @@ fn file_bits_per_byte_carries_state_across_segments() {
 
 #[test]
 fn exp_approx_is_accurate() {
+    let _rng = crate::rng_lock();
     // The reduction x·log2(e) rounds in f32, so the error grows with |x|: about
     // 10⁻⁷·|x| on top of the polynomial's 1.2·10⁻⁷.
     for i in -200_000..=20_000 {

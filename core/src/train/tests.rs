@@ -37,6 +37,7 @@ fn experiment(dir: &Path, extra: &str) -> PathBuf {
 
 #[test]
 fn experiment_files_resolve_paths_and_name_bad_keys() {
+    let _rng = crate::rng_lock();
     let dir = tempfile::tempdir().expect("tempdir");
     let path = experiment(dir.path(), "");
     let config = ExperimentConfig::load(&path).expect("valid");
@@ -89,6 +90,7 @@ fn experiment_files_resolve_paths_and_name_bad_keys() {
 
 #[test]
 fn splits_are_whole_sequences_in_order() {
+    let _rng = crate::rng_lock();
     let data: Vec<u8> = (0..=255).cycle().take(1000).collect();
     let splits = Splits::new(&data, 100, [0.8, 0.1, 0.1]).expect("splits");
     assert_eq!(
@@ -101,6 +103,7 @@ fn splits_are_whole_sequences_in_order() {
 
 #[test]
 fn batch_order_is_a_seeded_permutation() {
+    let _rng = crate::rng_lock();
     let a = batch_order(50, 8, 1, 1);
     assert_eq!(a, batch_order(50, 8, 1, 1));
     assert_ne!(a, batch_order(50, 8, 1, 2));
@@ -120,6 +123,7 @@ impl TrainObserver for Silent {
 
 #[test]
 fn training_learns_checkpoints_and_resumes_where_it_stopped() {
+    let _rng = crate::rng_lock();
     let dir = tempfile::tempdir().expect("tempdir");
     let path = experiment(dir.path(), "");
     let mut config = ExperimentConfig::load(&path).expect("valid");
