@@ -5,8 +5,8 @@ use std::io::{Read, Write};
 use super::ContainerError;
 use super::chunk::{EncodedChunk, encode_chunk, map_in_parallel};
 use super::format::{
-    DEFAULT_CHUNK_LEN, FORMAT_VERSION, Footer, HEADER_LEN, Header, MAX_MODEL_LEN, RecordHeader,
-    TAG_END, validate_chunk_len,
+    DEFAULT_CHUNK_LEN, FORMAT_VERSION, Footer, Header, MAX_MODEL_LEN, RecordHeader, TAG_END,
+    validate_chunk_len,
 };
 use crate::predictor::{ModelFingerprint, Predictor};
 
@@ -155,7 +155,6 @@ fn write_header<P: Predictor>(
         fingerprint,
     };
     header.write(output)?;
-    debug_assert_eq!(HEADER_LEN, 52);
     if let Some(model) = options.embedded_model {
         output.write_all(&(model.len() as u64).to_le_bytes())?;
         output.write_all(model)?;

@@ -9,6 +9,16 @@ use super::block::MambaBlock;
 use super::config::{ModelConfig, VOCAB};
 use super::mamba::MambaState;
 
+/// Bytes as a `[rows, bytes.len() / rows]` tensor of byte values (the model's input).
+#[must_use]
+pub fn byte_tensor(bytes: &[u8], rows: usize, device: &Device) -> Tensor<2, Int> {
+    let ids: Vec<i64> = bytes.iter().map(|&b| i64::from(b)).collect();
+    Tensor::from_data(
+        TensorData::new(ids, [rows, bytes.len() / rows.max(1)]),
+        device,
+    )
+}
+
 /// `Linear(d, d) → ReLU → Linear(d, 256)`; BOA's `head.0` and `head.2`.
 #[derive(Module, Debug)]
 pub struct Head {
@@ -117,11 +127,9 @@ impl BoaBytePredictor {
     /// One byte per batch row (`bytes.len()` rows): logits of the next byte, `[batch, 256]`.
     pub fn step(&self, bytes: &[u8], state: ModelState) -> (Tensor<2>, ModelState) {
         let device = self.embedding.weight.device();
-        let ids: Vec<i64> = bytes.iter().map(|&b| i64::from(b)).collect();
-        let ids = Tensor::<2, Int>::from_data(TensorData::new(ids, [bytes.len(), 1]), &device);
         let mut x = self
             .embedding
-            .forward(ids)
+            .forward(byte_tensor(bytes, bytes.len(), &device))
             .reshape([bytes.len(), self.config().d_model]);
         let mut next = Vec::with_capacity(self.blocks.len());
         for (block, s) in self.blocks.iter().zip(state.blocks) {

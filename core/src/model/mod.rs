@@ -16,7 +16,7 @@ pub mod mamba;
 pub mod scan;
 
 pub use burn::tensor::Device;
-pub use byte_model::{BoaBytePredictor, ModelState};
+pub use byte_model::{BoaBytePredictor, ModelState, byte_tensor};
 pub use config::{ModelConfig, VOCAB};
 
 #[cfg(test)]

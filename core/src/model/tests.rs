@@ -1,5 +1,5 @@
 use burn::module::Module;
-use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
+use burn::tensor::{Device, Distribution, Tensor};
 
 use super::scan::selective_scan;
 use super::*;
@@ -20,11 +20,6 @@ fn random_bytes(batch: usize, len: usize, seed: u64) -> Vec<u8> {
             (state >> 32) as u8
         })
         .collect()
-}
-
-fn bytes_tensor(bytes: &[u8], batch: usize, device: &Device) -> Tensor<2, Int> {
-    let ids: Vec<i64> = bytes.iter().map(|&b| i64::from(b)).collect();
-    Tensor::from_data(TensorData::new(ids, [batch, bytes.len() / batch]), device)
 }
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
@@ -74,7 +69,7 @@ fn whole_sequence_stateful_and_step_paths_agree() {
     let model = BoaBytePredictor::new(&config, &device);
     let (batch, len) = (3, 37);
     let bytes = random_bytes(batch, len, 3);
-    let whole = values(model.forward(bytes_tensor(&bytes, batch, &device)));
+    let whole = values(model.forward(byte_tensor(&bytes, batch, &device)));
 
     // In two segments carrying the state.
     let split = 16;
@@ -87,8 +82,8 @@ fn whole_sequence_stateful_and_step_paths_agree() {
         .flat_map(|r| r[split..].to_vec())
         .collect();
     let state = ModelState::zeros(&config, batch, &device);
-    let (a, state) = model.forward_from(bytes_tensor(&first, batch, &device), state);
-    let (b, _) = model.forward_from(bytes_tensor(&second, batch, &device), state);
+    let (a, state) = model.forward_from(byte_tensor(&first, batch, &device), state);
+    let (b, _) = model.forward_from(byte_tensor(&second, batch, &device), state);
     let segmented = values(Tensor::cat(vec![a, b], 1));
     assert_close(&segmented, &whole, 1e-4, "segments vs whole");
 
@@ -208,7 +203,7 @@ fn boa_checkpoint_imports_and_matches_pytorch_logits() {
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect();
-    let logits = values(model.forward(bytes_tensor(&input, 1, &device)));
+    let logits = values(model.forward(byte_tensor(&input, 1, &device)));
     let worst = logits
         .iter()
         .zip(&expected)
@@ -237,8 +232,8 @@ fn file_bits_per_byte_carries_state_across_segments() {
     let bytes = random_bytes(1, 4096 + 300, 5);
     let measured = crate::train::eval::bits_per_byte(&model, &bytes, &mut |_| {});
     // The same sum from one whole-sequence forward pass.
-    let logits = model.forward(bytes_tensor(&bytes[..bytes.len() - 1], 1, &device));
-    let targets = bytes_tensor(&bytes[1..], 1, &device).unsqueeze_dim::<3>(2);
+    let logits = model.forward(byte_tensor(&bytes[..bytes.len() - 1], 1, &device));
+    let targets = byte_tensor(&bytes[1..], 1, &device).unsqueeze_dim::<3>(2);
     let nats = -f64::from(
         log_softmax(logits, 2)
             .gather(2, targets)

@@ -4,7 +4,9 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor};
+
+use crate::model::byte_tensor;
 
 use super::TrainError;
 
@@ -112,13 +114,9 @@ pub fn batch_tensor(
     indices: &[usize],
     device: &Device,
 ) -> Tensor<2, Int> {
-    let ids: Vec<i64> = indices
+    let rows: Vec<u8> = indices
         .iter()
-        .flat_map(|&i| {
-            bytes[i * seq_len..(i + 1) * seq_len]
-                .iter()
-                .map(|&b| i64::from(b))
-        })
+        .flat_map(|&i| bytes[i * seq_len..(i + 1) * seq_len].iter().copied())
         .collect();
-    Tensor::from_data(TensorData::new(ids, [indices.len(), seq_len]), device)
+    byte_tensor(&rows, indices.len(), device)
 }

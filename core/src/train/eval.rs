@@ -1,9 +1,8 @@
 //! Bits per byte of the float model.
 
 use burn::tensor::activation::log_softmax;
-use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use crate::model::{BoaBytePredictor, ModelState};
+use crate::model::{BoaBytePredictor, ModelState, byte_tensor};
 
 /// Bytes per forward pass when evaluating a long input.
 const SEGMENT: usize = 4096;
@@ -27,7 +26,7 @@ pub fn bits_per_byte(
     let mut start = 0;
     while start < bytes.len() {
         let end = (start + SEGMENT).min(bytes.len());
-        let (logits, next) = model.forward_from(ids(&bytes[start..end], &device), state);
+        let (logits, next) = model.forward_from(byte_tensor(&bytes[start..end], 1, &device), state);
         state = next;
         // logits[t] predicts bytes[start + t + 1]; the file's last logits predict nothing.
         let targets = &bytes[start + 1..(end + 1).min(bytes.len())];
@@ -35,7 +34,7 @@ pub fn bits_per_byte(
             let log_probs = log_softmax(logits.narrow(1, 0, targets.len()), 2);
             nats -= f64::from(
                 log_probs
-                    .gather(2, ids(targets, &device).unsqueeze_dim(2))
+                    .gather(2, byte_tensor(targets, 1, &device).unsqueeze_dim(2))
                     .sum()
                     .into_scalar::<f32>(),
             );
@@ -63,13 +62,7 @@ pub fn sequence_bits_per_byte(
     for first in (0..sequences).step_by(batch) {
         let count = batch.min(sequences - first);
         let chunk = &bytes[first * seq_len..(first + count) * seq_len];
-        let tensor = Tensor::<2, Int>::from_data(
-            TensorData::new(
-                chunk.iter().map(|&b| i64::from(b)).collect::<Vec<_>>(),
-                [count, seq_len],
-            ),
-            &device,
-        );
+        let tensor = byte_tensor(chunk, count, &device);
         let logits = model.forward(tensor.clone().narrow(1, 0, seq_len - 1));
         let targets = tensor.narrow(1, 1, seq_len - 1).unsqueeze_dim::<3>(2);
         nats -= f64::from(
@@ -80,9 +73,4 @@ pub fn sequence_bits_per_byte(
         );
     }
     Some(nats / std::f64::consts::LN_2 / (sequences * (seq_len - 1)) as f64)
-}
-
-fn ids(bytes: &[u8], device: &Device) -> Tensor<2, Int> {
-    let values: Vec<i64> = bytes.iter().map(|&b| i64::from(b)).collect();
-    Tensor::from_data(TensorData::new(values, [1, bytes.len()]), device)
 }

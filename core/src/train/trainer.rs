@@ -122,7 +122,14 @@ pub fn train(
         },
     )?;
     let root = experiment.checkpoint_dir();
-    let mut run = Run::start(experiment, options, &model_config, &device, &root, observer)?;
+    let mut run = Run::start(
+        experiment,
+        options,
+        (&model_config, precision),
+        &device,
+        &root,
+        observer,
+    )?;
     run.epochs(&splits, observer)?;
     run.finish(&splits, observer)
 }
@@ -147,14 +154,13 @@ impl<'a> Run<'a> {
     fn start(
         experiment: &'a ExperimentConfig,
         options: &'a TrainOptions,
-        model_config: &ModelConfig,
+        (model_config, precision): (&ModelConfig, Precision),
         device: &Device,
         root: &std::path::Path,
         observer: &mut dyn TrainObserver,
     ) -> Result<Self, TrainError> {
         device.seed(experiment.training.seed);
         let mut model = BoaBytePredictor::new(model_config, device);
-        let precision = Precision::parse(&experiment.precision).map_err(TrainError::Unsupported)?;
         let mut optimizer = optimizer(experiment.training.weight_decay, precision);
         let mut progress = Progress {
             epoch: 0,
