@@ -8,19 +8,24 @@
 //! Layers, bottom up:
 //! - [`coder`]: the range coder over 256-symbol tables with total 2^16;
 //! - [`predictor`]: the interface through which a model feeds tables to the codec;
-//! - [`container`]: the chunked `.boa` file format, streaming and random access.
+//! - [`container`]: the chunked `.boa` file format, streaming and random access;
+//! - [`engine`]: the deterministic integer model (`.boam` files) that predicts the bytes.
 
 pub mod coder;
 pub mod container;
+pub mod engine;
 pub mod predictor;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use coder::FrequencyTable;
 pub use container::{BoaFile, CompressOptions, ContainerError, DecompressOptions, StreamDecoder};
+pub use engine::{Engine, QuantizedModel};
 pub use predictor::{ModelFingerprint, Predictor};
 #[cfg(feature = "model")]
 pub mod model;
+#[cfg(feature = "model")]
+pub mod quantize;
 #[cfg(feature = "model")]
 pub mod train;
 

@@ -4,6 +4,7 @@
 //! errors); 2 invalid command line. A closed output pipe ends the program quietly with 0.
 
 mod cli;
+mod codec_cmds;
 mod info;
 mod model_cmds;
 mod progress;
@@ -34,6 +35,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::BenchTrain(args) => train::bench(&args),
         Command::Import(args) => model_cmds::import(&args),
         Command::Eval(args) => model_cmds::eval(&args),
+        Command::Quantize(args) => model_cmds::quantize(&args),
+        Command::Compress(args) => codec_cmds::compress(&args),
+        Command::Decompress(args) => codec_cmds::decompress(&args),
+        Command::Verify(args) => codec_cmds::verify(&args),
     }
 }
 

@@ -1,18 +1,24 @@
-//! `boa import` and `boa eval`.
+//! `boa import`, `boa quantize` and `boa eval`.
 
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use boa_core::container::{CompressOptions, compress_to_vec};
 use boa_core::model::BoaBytePredictor;
 use boa_core::model::import::import_boa;
+use boa_core::quantize::{engine_chunked_bpb, float_chunked_bpb};
 use boa_core::train::checkpoint;
-use boa_core::train::eval::bits_per_byte;
 use boa_core::train::{DeviceKind, Precision, TrainError};
 use serde_json::json;
 
-use crate::cli::{EvalArgs, ImportArgs};
+use std::io::{Read, Write};
+
+use boa_core::ModelFingerprint;
+use boa_core::quantize::QuantizeOptions;
+
+use crate::cli::{EvalArgs, ImportArgs, QuantizeArgs};
 use crate::progress::bytes_bar;
 
 /// The CPU device, 32-bit floats: float inference happens there.
@@ -57,28 +63,138 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn eval(args: &EvalArgs) -> anyhow::Result<ExitCode> {
-    let model = load(&args.checkpoint)?;
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
-    let bar = bytes_bar(bytes.len() as u64, !args.no_progress, "evaluating");
     let started = Instant::now();
-    let bpb = bits_per_byte(&model, &bytes, &mut |done| bar.set_position(done as u64));
-    bar.finish_and_clear();
-    let seconds = started.elapsed().as_secs_f64();
-    if args.json {
-        let out = json!({
-            "bytes": bytes.len(),
-            "float_bpb": bpb,
-            "seconds": seconds,
+    let mut out = serde_json::Map::new();
+    out.insert("bytes".into(), json!(bytes.len()));
+    out.insert("chunk_len".into(), json!(args.chunk_len));
+    let chunk_len = args.chunk_len as usize;
+    let mut float_bpb = None;
+    if let Some(checkpoint) = &args.checkpoint {
+        let model = load(checkpoint)?;
+        let bar = bytes_bar(bytes.len() as u64, !args.no_progress, "float model");
+        let bpb = float_chunked_bpb(&model, &bytes, chunk_len, &mut |done| {
+            bar.set_position(done as u64)
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-    } else {
+        bar.finish_and_clear();
+        out.insert("float_bpb".into(), json!(bpb));
+        float_bpb = Some(bpb);
+    }
+    if let Some(model) = &args.model {
+        engine_figures(model, &bytes, args.chunk_len, float_bpb, &mut out)?;
+    }
+    out.insert("seconds".into(), json!(started.elapsed().as_secs_f64()));
+    if args.json {
         println!(
-            "{}: {} bytes, float model {bpb:.4} bits per byte ({:.1} s)",
-            args.file.display(),
-            bytes.len(),
-            seconds
+            "{}",
+            serde_json::to_string_pretty(&serde_json::Value::Object(out))?
         );
+    } else {
+        print_eval(&args.file, &out);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Engine bits per byte, coded size, ratio and the two losses.
+fn engine_figures(
+    model: &Path,
+    bytes: &[u8],
+    chunk_len: u32,
+    float_bpb: Option<f64>,
+    out: &mut serde_json::Map<String, serde_json::Value>,
+) -> anyhow::Result<()> {
+    let (engine, _) = crate::codec_cmds::load_engine(model)?;
+    let engine_bpb =
+        engine_chunked_bpb(&engine, bytes, chunk_len as usize).map_err(|e| anyhow::anyhow!(e))?;
+    let packed = compress_to_vec(
+        &engine,
+        bytes,
+        &CompressOptions {
+            chunk_len,
+            ..CompressOptions::default()
+        },
+    )?;
+    let coded_bpb = packed.len() as f64 * 8.0 / bytes.len().max(1) as f64;
+    out.insert("engine_bpb".into(), json!(engine_bpb));
+    out.insert("coded_bytes".into(), json!(packed.len()));
+    out.insert("coded_bpb".into(), json!(coded_bpb));
+    out.insert(
+        "ratio".into(),
+        json!(bytes.len() as f64 / packed.len().max(1) as f64),
+    );
+    out.insert(
+        "coder_overhead_pct".into(),
+        json!((coded_bpb / engine_bpb - 1.0) * 100.0),
+    );
+    if let Some(float) = float_bpb {
+        out.insert(
+            "quantization_loss_pct".into(),
+            json!((engine_bpb / float - 1.0) * 100.0),
+        );
+    }
+    Ok(())
+}
+
+fn print_eval(file: &Path, out: &serde_json::Map<String, serde_json::Value>) {
+    println!("{}", file.display());
+    for (key, value) in out {
+        match value.as_f64() {
+            Some(v) if value.is_f64() => println!("  {key:<22} {v:.4}"),
+            _ => println!("  {key:<22} {value}"),
+        }
+    }
+}
+
+pub fn quantize(args: &QuantizeArgs) -> anyhow::Result<ExitCode> {
+    if args.output.exists() && !args.force {
+        bail!(
+            "{} already exists (use --force to replace it)",
+            args.output.display()
+        );
+    }
+    let model = load(&args.checkpoint)?;
+    let calib = read_prefix(&args.calib, args.calib_bytes)?;
+    let options = QuantizeOptions {
+        calib_bytes: args.calib_bytes,
+        ..QuantizeOptions::default()
+    };
+    let bar = bytes_bar(calib.len() as u64, !args.no_progress, "calibrating");
+    let started = Instant::now();
+    let (quantized, report) =
+        boa_core::quantize::quantize(&model, &calib, &options, &mut |stage, done, total| {
+            bar.set_message(stage.to_string());
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })?;
+    bar.finish_and_clear();
+    let bytes = quantized.to_bytes();
+    crate::codec_cmds::write_atomically(&args.output, args.force, |out| {
+        out.write_all(&bytes)?;
+        Ok(())
+    })?;
+    eprintln!(
+        "wrote {} ({} bytes, fingerprint {}): calibrated on {} bytes, temperature {:.2} \
+         ({:.4} → {:.4} engine bits per byte), {:.1} s",
+        args.output.display(),
+        bytes.len(),
+        ModelFingerprint::of_bytes(&bytes).short(),
+        report.calib_bytes,
+        report.temperature,
+        report.bpb_at_unit_temperature,
+        report.bpb,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The first `limit` bytes of a file.
+fn read_prefix(path: &Path, limit: usize) -> anyhow::Result<Vec<u8>> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(limit as u64)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(bytes)
 }

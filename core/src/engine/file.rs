@@ -1,0 +1,372 @@
+//! The `.boam` model file: [`QuantizedModel`] ↔ bytes, explicit little-endian, specified
+//! byte by byte in `docs/model-format.md`.
+
+use super::fixed::{Exp2Table, INV_SQRT_LEN, InvSqrtTable, LUT_LEN, Lut};
+use super::model::{Dims, NamedFormat, QBlock, QConv, QLinear, QScan, QSoftmax, QuantizedModel};
+
+/// The first 8 bytes of every `.boam` file.
+pub const MODEL_MAGIC: [u8; 8] = *b"\x89BOAM\r\n\x1a";
+/// The format version this build reads and writes.
+pub const MODEL_VERSION: u16 = 1;
+
+/// Why bytes are not a usable `.boam` model.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelFileError {
+    /// The magic bytes are missing.
+    #[error("not a boa model file (.boam): wrong magic bytes")]
+    NotBoam,
+    /// A version this build does not know.
+    #[error("model file version {0} is not supported (this build reads version {MODEL_VERSION})")]
+    UnsupportedVersion(u16),
+    /// The file ends early.
+    #[error("model file is truncated: {0} missing")]
+    Truncated(&'static str),
+    /// The trailing CRC-32 does not match.
+    #[error("model file is damaged or truncated: checksum mismatch")]
+    Checksum,
+    /// Bytes between the last layer and the checksum.
+    #[error("model file has {0} unexpected bytes after its last layer")]
+    TrailingBytes(usize),
+    /// Numbers that break the engine's invariants.
+    #[error("model file is invalid: {0}")]
+    Invalid(String),
+}
+
+impl QuantizedModel {
+    /// The model as `.boam` bytes.
+    #[must_use]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.bytes(&MODEL_MAGIC);
+        w.u16(MODEL_VERSION);
+        w.u16(0);
+        let d = self.dims;
+        for v in [
+            d.d_model,
+            d.num_layers,
+            d.d_state,
+            d.d_conv,
+            d.d_inner,
+            d.dt_rank,
+        ] {
+            w.u32(v as u32);
+        }
+        w.bytes(&[self.ln_var_shift, self.ln_out_frac, self.softmax.shift, 0]);
+        w.i32s(&[self.softmax.multiplier]);
+        w.u32(self.formats.len() as u32);
+        for format in &self.formats {
+            w.bytes(&[format.name.len() as u8]);
+            w.bytes(format.name.as_bytes());
+            w.bytes(&[format.frac as u8]);
+        }
+        w.i32s(self.exp2.entries());
+        w.i32s(self.inv_sqrt.entries());
+        w.i16s(&self.embedding);
+        for block in &self.blocks {
+            write_block(&mut w, block);
+        }
+        write_linear(&mut w, &self.head_hidden);
+        write_linear(&mut w, &self.head_logits);
+        let crc = crc32fast::hash(&w.out);
+        w.u32(crc);
+        w.out
+    }
+
+    /// Reads and validates a `.boam` file.
+    ///
+    /// # Errors
+    /// [`ModelFileError`] for anything but a valid model of this version.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ModelFileError> {
+        if bytes.len() < 12 || bytes[..8] != MODEL_MAGIC {
+            return Err(ModelFileError::NotBoam);
+        }
+        let version = u16::from_le_bytes([bytes[8], bytes[9]]);
+        if version != MODEL_VERSION {
+            return Err(ModelFileError::UnsupportedVersion(version));
+        }
+        let (body, crc) = bytes.split_at(bytes.len() - 4);
+        if crc32fast::hash(body) != u32::from_le_bytes(le4(crc)) {
+            return Err(ModelFileError::Checksum);
+        }
+        let mut r = Reader {
+            bytes: body,
+            at: 12,
+        };
+        let model = read_model(&mut r)?;
+        if r.at != body.len() {
+            return Err(ModelFileError::TrailingBytes(body.len() - r.at));
+        }
+        model.validate().map_err(ModelFileError::Invalid)?;
+        Ok(model)
+    }
+}
+
+fn le4(bytes: &[u8]) -> [u8; 4] {
+    let mut out = [0u8; 4];
+    out.copy_from_slice(&bytes[..4]);
+    out
+}
+
+fn read_model(r: &mut Reader<'_>) -> Result<QuantizedModel, ModelFileError> {
+    let mut sizes = [0usize; 6];
+    for size in &mut sizes {
+        *size = r.u32("dimensions")? as usize;
+    }
+    let dims = Dims {
+        d_model: sizes[0],
+        num_layers: sizes[1],
+        d_state: sizes[2],
+        d_conv: sizes[3],
+        d_inner: sizes[4],
+        dt_rank: sizes[5],
+    };
+    check_dims(&dims)?;
+    let [ln_var_shift, ln_out_frac, softmax_shift, _] = r.array::<4>("LayerNorm constants")?;
+    let softmax = QSoftmax {
+        multiplier: r.i32("softmax")?,
+        shift: softmax_shift,
+    };
+    let count = r.u32("formats")? as usize;
+    let mut formats = Vec::with_capacity(count.min(4096));
+    for _ in 0..count {
+        let len = usize::from(r.array::<1>("format name")?[0]);
+        let name = String::from_utf8(r.take(len, "format name")?.to_vec())
+            .map_err(|_| invalid("a format name is not UTF-8"))?;
+        let frac = r.array::<1>("format")?[0] as i8;
+        formats.push(NamedFormat { name, frac });
+    }
+    let exp2 = Exp2Table::new(r.i32s(LUT_LEN, "exp2 table")?)
+        .ok_or_else(|| invalid("exp2 table out of range"))?;
+    let inv_sqrt = InvSqrtTable::new(r.i32s(INV_SQRT_LEN, "inverse square root table")?)
+        .ok_or_else(|| invalid("inverse square root table out of range"))?;
+    let embedding = r.i16s(256 * dims.d_model, "embedding")?;
+    let mut blocks = Vec::with_capacity(dims.num_layers);
+    for _ in 0..dims.num_layers {
+        blocks.push(read_block(r, &dims)?);
+    }
+    Ok(QuantizedModel {
+        dims,
+        formats,
+        embedding,
+        ln_var_shift,
+        ln_out_frac,
+        blocks,
+        head_hidden: read_linear(r, "head.hidden")?,
+        head_logits: read_linear(r, "head.logits")?,
+        softmax,
+        exp2,
+        inv_sqrt,
+    })
+}
+
+/// Rejects sizes before anything is allocated from them.
+fn check_dims(d: &Dims) -> Result<(), ModelFileError> {
+    d.validate().map_err(ModelFileError::Invalid)
+}
+
+fn invalid(message: &str) -> ModelFileError {
+    ModelFileError::Invalid(message.to_owned())
+}
+
+fn write_linear(w: &mut Writer, l: &QLinear) {
+    w.u32(l.inputs as u32);
+    w.u32(l.outputs as u32);
+    w.bytes(&l.weights.iter().map(|&x| x as u8).collect::<Vec<_>>());
+    w.i32s(&l.bias);
+    w.i32s(&l.multiplier);
+    w.bytes(&l.shift);
+}
+
+fn read_linear(r: &mut Reader<'_>, name: &'static str) -> Result<QLinear, ModelFileError> {
+    let inputs = r.u32(name)? as usize;
+    let outputs = r.u32(name)? as usize;
+    if inputs > 1 << 16 || outputs > 1 << 16 {
+        return Err(ModelFileError::Invalid(format!(
+            "{name}: {outputs}×{inputs} is too large"
+        )));
+    }
+    let weights = r
+        .take(inputs * outputs, name)?
+        .iter()
+        .map(|&b| b as i8)
+        .collect();
+    Ok(QLinear {
+        inputs,
+        outputs,
+        weights,
+        bias: r.i32s(outputs, name)?,
+        multiplier: r.i32s(outputs, name)?,
+        shift: r.take(outputs, name)?.to_vec(),
+    })
+}
+
+fn write_lut(w: &mut Writer, lut: &Lut) {
+    w.i32s(lut.entries());
+}
+
+fn read_lut(r: &mut Reader<'_>, name: &'static str) -> Result<Lut, ModelFileError> {
+    Lut::new(r.i32s(LUT_LEN, name)?)
+        .ok_or_else(|| ModelFileError::Invalid(format!("{name}: table out of range")))
+}
+
+fn write_block(w: &mut Writer, b: &QBlock) {
+    w.u32(b.ln1_eps);
+    write_linear(w, &b.in_x);
+    write_linear(w, &b.in_z);
+    w.i16s(&b.conv.weights);
+    w.i32s(&b.conv.bias);
+    w.i32s(&b.conv.multiplier);
+    w.bytes(&b.conv.shift);
+    write_lut(w, &b.silu_conv);
+    write_linear(w, &b.x_delta);
+    write_linear(w, &b.x_b);
+    write_linear(w, &b.x_c);
+    write_linear(w, &b.dt_proj);
+    write_lut(w, &b.softplus);
+    let s = &b.scan;
+    w.i32s(&s.a_log2e);
+    w.i32s(&s.skip);
+    w.bytes(&[
+        s.decay_shift,
+        s.delta_u_shift,
+        s.input_shift,
+        s.output_shift,
+        s.skip_shift,
+        s.gate_shift,
+        0,
+        0,
+    ]);
+    write_lut(w, &b.silu_z);
+    write_linear(w, &b.out_proj);
+    w.u32(b.ln2_eps);
+    write_linear(w, &b.ff_expand);
+    write_lut(w, &b.gelu);
+    write_linear(w, &b.ff_contract);
+}
+
+fn read_block(r: &mut Reader<'_>, d: &Dims) -> Result<QBlock, ModelFileError> {
+    let ln1_eps = r.u32("block")?;
+    let in_x = read_linear(r, "in_x")?;
+    let in_z = read_linear(r, "in_z")?;
+    let conv = QConv {
+        weights: r.i16s(d.d_inner * d.d_conv, "conv")?,
+        bias: r.i32s(d.d_inner, "conv")?,
+        multiplier: r.i32s(d.d_inner, "conv")?,
+        shift: r.take(d.d_inner, "conv")?.to_vec(),
+    };
+    let silu_conv = read_lut(r, "silu_conv")?;
+    let x_delta = read_linear(r, "x_delta")?;
+    let x_b = read_linear(r, "x_b")?;
+    let x_c = read_linear(r, "x_c")?;
+    let dt_proj = read_linear(r, "dt_proj")?;
+    let softplus = read_lut(r, "softplus")?;
+    let a_log2e = r.i32s(d.d_inner * d.d_state, "scan")?;
+    let skip = r.i32s(d.d_inner, "scan")?;
+    let s = r.array::<8>("scan shifts")?;
+    Ok(QBlock {
+        ln1_eps,
+        in_x,
+        in_z,
+        conv,
+        silu_conv,
+        x_delta,
+        x_b,
+        x_c,
+        dt_proj,
+        softplus,
+        scan: QScan {
+            a_log2e,
+            decay_shift: s[0],
+            delta_u_shift: s[1],
+            input_shift: s[2],
+            output_shift: s[3],
+            skip,
+            skip_shift: s[4],
+            gate_shift: s[5],
+        },
+        silu_z: read_lut(r, "silu_z")?,
+        out_proj: read_linear(r, "out_proj")?,
+        ln2_eps: r.u32("block")?,
+        ff_expand: read_linear(r, "ff_expand")?,
+        gelu: read_lut(r, "gelu")?,
+        ff_contract: read_linear(r, "ff_contract")?,
+    })
+}
+
+#[derive(Default)]
+struct Writer {
+    out: Vec<u8>,
+}
+
+impl Writer {
+    fn bytes(&mut self, bytes: &[u8]) {
+        self.out.extend_from_slice(bytes);
+    }
+    fn u16(&mut self, v: u16) {
+        self.bytes(&v.to_le_bytes());
+    }
+    fn u32(&mut self, v: u32) {
+        self.bytes(&v.to_le_bytes());
+    }
+    fn i16s(&mut self, values: &[i16]) {
+        for v in values {
+            self.bytes(&v.to_le_bytes());
+        }
+    }
+    fn i32s(&mut self, values: &[i32]) {
+        for v in values {
+            self.bytes(&v.to_le_bytes());
+        }
+    }
+}
+
+/// Reads from a byte slice; every read checks the remaining length first, so a hostile
+/// size can never cause an allocation larger than the file.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, len: usize, what: &'static str) -> Result<&'a [u8], ModelFileError> {
+        let end = self
+            .at
+            .checked_add(len)
+            .filter(|&end| end <= self.bytes.len())
+            .ok_or(ModelFileError::Truncated(what))?;
+        let slice = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(slice)
+    }
+    fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], ModelFileError> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.take(N, what)?);
+        Ok(out)
+    }
+    fn u32(&mut self, what: &'static str) -> Result<u32, ModelFileError> {
+        Ok(u32::from_le_bytes(self.array::<4>(what)?))
+    }
+    fn i32(&mut self, what: &'static str) -> Result<i32, ModelFileError> {
+        Ok(i32::from_le_bytes(self.array::<4>(what)?))
+    }
+    fn i16s(&mut self, n: usize, what: &'static str) -> Result<Vec<i16>, ModelFileError> {
+        let bytes = self.take(
+            n.checked_mul(2).ok_or(ModelFileError::Truncated(what))?,
+            what,
+        )?;
+        Ok(bytes
+            .chunks_exact(2)
+            .map(|b| i16::from_le_bytes([b[0], b[1]]))
+            .collect())
+    }
+    fn i32s(&mut self, n: usize, what: &'static str) -> Result<Vec<i32>, ModelFileError> {
+        let bytes = self.take(
+            n.checked_mul(4).ok_or(ModelFileError::Truncated(what))?,
+            what,
+        )?;
+        Ok(bytes
+            .chunks_exact(4)
+            .map(|b| i32::from_le_bytes(le4(b)))
+            .collect())
+    }
+}
