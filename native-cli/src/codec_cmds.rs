@@ -52,12 +52,26 @@ pub fn write_atomically(
         .flush()
         .with_context(|| format!("cannot write {}", path.display()))?;
     drop(writer);
+    readable_by_all(temp.path())?;
     let persisted = if force {
         temp.persist(path)
     } else {
         temp.persist_noclobber(path)
     };
     persisted.with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Temporary files are private (0600); outputs get the usual 0644.
+#[cfg(unix)]
+fn readable_by_all(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn readable_by_all(_path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 

@@ -209,3 +209,174 @@ fn train_runs_an_experiment_and_refuses_fp8() {
         .code(1)
         .stderr(predicate::str::contains("--resume"));
 }
+
+/// The test model as an integer model: the fixture imported and quantized on `calib`.
+fn quantized_fixture(dir: &std::path::Path, calib: &std::path::Path) -> std::path::PathBuf {
+    let model = dir.join("model.boam");
+    boa()
+        .args(["quantize", "--no-progress", "--calib"])
+        .arg(calib)
+        .arg(fixture("boa_tiny.pt"))
+        .arg("-o")
+        .arg(&model)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("temperature"));
+    model
+}
+
+#[test]
+fn quantize_compress_decompress_verify_and_eval() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data.bin");
+    let original: Vec<u8> = (0..6000u32)
+        .map(|i| b"0123456789,"[(i * i % 11) as usize])
+        .collect();
+    std::fs::write(&data, &original).expect("write");
+    let model = quantized_fixture(dir.path(), &data);
+    let packed = dir.path().join("data.boa");
+    let compress = |extra: &[&str]| {
+        boa()
+            .args(["compress", "--no-progress", "--chunk-len", "1000", "-m"])
+            .arg(&model)
+            .arg(&data)
+            .arg("-o")
+            .arg(&packed)
+            .args(extra)
+            .assert()
+    };
+    compress(&[])
+        .success()
+        .stderr(predicate::str::contains("6 chunk(s)"));
+    // An existing output needs --force, and is left alone without it.
+    let before = std::fs::read(&packed).expect("read");
+    compress(&[])
+        .code(1)
+        .stderr(predicate::str::contains("--force"));
+    assert_eq!(std::fs::read(&packed).expect("read"), before);
+
+    let restored = dir.path().join("restored.bin");
+    boa()
+        .args(["decompress", "--no-progress", "-m"])
+        .arg(&model)
+        .arg(&packed)
+        .arg("-o")
+        .arg(&restored)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(&restored).expect("read"), original);
+
+    // Without the model and without an embedded one: a clear error, no output.
+    let missing = dir.path().join("missing.bin");
+    boa()
+        .args(["decompress", "--no-progress"])
+        .arg(&packed)
+        .arg("-o")
+        .arg(&missing)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--model"));
+    assert!(!missing.exists());
+
+    // With the model embedded, the file decompresses on its own.
+    compress(&["--embed-model", "--force"]).success();
+    boa()
+        .args(["decompress", "--no-progress", "--force"])
+        .arg(&packed)
+        .arg("-o")
+        .arg(&restored)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(&restored).expect("read"), original);
+
+    // A truncated file: an error and no partial output.
+    let whole = std::fs::read(&packed).expect("read");
+    let truncated = dir.path().join("truncated.boa");
+    std::fs::write(&truncated, &whole[..whole.len() - 7]).expect("write");
+    let partial = dir.path().join("partial.bin");
+    boa()
+        .args(["decompress", "--no-progress", "-m"])
+        .arg(&model)
+        .arg(&truncated)
+        .arg("-o")
+        .arg(&partial)
+        .assert()
+        .code(1);
+    assert!(!partial.exists());
+
+    boa()
+        .args(["verify", "--json", "-m"])
+        .arg(&model)
+        .arg(&data)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"identical\": true"));
+
+    let output = boa()
+        .args([
+            "eval",
+            "--json",
+            "--no-progress",
+            "--chunk-len",
+            "1000",
+            "-m",
+        ])
+        .arg(&model)
+        .arg("--checkpoint")
+        .arg(fixture("boa_tiny.pt"))
+        .arg(&data)
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    for key in [
+        "bytes",
+        "float_bpb",
+        "engine_bpb",
+        "coded_bpb",
+        "ratio",
+        "coder_overhead_pct",
+        "quantization_loss_pct",
+    ] {
+        assert!(report[key].is_number(), "{key} missing in {report}");
+    }
+    let engine = report["engine_bpb"].as_f64().expect("number");
+    let coded = report["coded_bpb"].as_f64().expect("number");
+    assert!(
+        coded >= engine && coded < engine + 0.5,
+        "{engine} vs {coded}"
+    );
+}
+
+#[test]
+fn a_file_decompressed_with_another_model_names_both() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data.bin");
+    std::fs::write(&data, b"abcabcabd".repeat(200)).expect("write");
+    let model = quantized_fixture(dir.path(), &data);
+    let (packed, _) = write_sample(&dir, false); // made with the toy order-1 model
+    boa()
+        .args(["decompress", "--no-progress", "-m"])
+        .arg(&model)
+        .arg(&packed)
+        .arg("-o")
+        .arg(dir.path().join("out.bin"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("model mismatch"));
+    // A damaged model file is refused with the reason.
+    let mut bytes = std::fs::read(&model).expect("read");
+    bytes[100] ^= 1;
+    std::fs::write(&model, bytes).expect("write");
+    boa()
+        .args(["verify", "-m"])
+        .arg(&model)
+        .arg(&data)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("checksum"));
+}

@@ -1,7 +1,7 @@
 //! Replays every input kept for the fuzz targets: the seeds and every crash the fuzzers
 //! ever found (`core/fuzz/regressions/TARGET/`). Each must run without panicking.
 
-use boa_core::testing::{fuzz_container_decoder, fuzz_range_decoder};
+use boa_core::testing::{fuzz_container_decoder, fuzz_model_file, fuzz_range_decoder};
 use boa_tests::{files_in, repo_root};
 
 fn replay(target: &str, run: fn(&[u8])) -> usize {
@@ -30,4 +30,13 @@ fn container_decoder_inputs_replay() {
 #[test]
 fn range_decoder_inputs_replay() {
     replay("range_decoder", fuzz_range_decoder);
+}
+
+#[test]
+fn model_file_inputs_replay() {
+    let count = replay("model_file", fuzz_model_file);
+    assert!(
+        count >= 1,
+        "expected the committed seed, found {count} inputs"
+    );
 }

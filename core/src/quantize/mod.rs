@@ -19,6 +19,12 @@ use crate::engine::{Engine, QuantizedModel};
 use crate::model::{BoaBytePredictor, byte_tensor};
 use float::FloatModel;
 
+/// A float tensor's values on the host (row-major).
+#[must_use]
+pub fn host_values<const D: usize>(tensor: burn::tensor::Tensor<D>) -> Vec<f32> {
+    float::host(tensor)
+}
+
 /// Why a model could not be quantized.
 #[derive(Debug, thiserror::Error)]
 pub enum QuantizeError {

@@ -1,0 +1,93 @@
+//! Golden vectors of the integer engine: a committed `.boam` model and input, the exact
+//! `.boa` bytes they give and a hash of the first frequency tables. Any change to these is
+//! a change of the engine's arithmetic or of a file format and needs a version bump.
+//!
+//! Regenerate (only together with a version bump) with `BOA_BLESS_GOLDEN=1`; the model
+//! itself is made as `tests/golden/README.md` describes.
+
+use boa_core::Predictor;
+use boa_core::container::FORMAT_VERSION;
+use boa_core::container::{CompressOptions, DecompressOptions, compress_to_vec, decompress_to_vec};
+use boa_core::engine::{Engine, MODEL_VERSION};
+use boa_tests::repo_root;
+
+const MODEL: &str = "tests/golden/engine-tiny.boam";
+const INPUT: &str = "tests/golden/engine-input.bin";
+const OUTPUT: &str = "tests/golden/engine-input.boa";
+const TABLES: &str = "tests/golden/engine-tables.blake3";
+/// Chunks of 1 KiB: the golden file has several chunks, a short last one included.
+const CHUNK_LEN: u32 = 1024;
+/// Tables hashed: the first 300 of the first chunk (beyond one 256-position pass).
+const HASHED_TABLES: usize = 300;
+
+fn read(path: &str) -> Vec<u8> {
+    std::fs::read(repo_root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn bless() -> bool {
+    std::env::var_os("BOA_BLESS_GOLDEN").is_some()
+}
+
+/// BLAKE3 of the first tables' cumulative frequencies (u32 little-endian, 257 per table).
+fn tables_hash(engine: &Engine, chunk: &[u8]) -> String {
+    let mut hasher = blake3::Hasher::new();
+    let mut count = 0;
+    engine
+        .chunk_tables(&chunk[..HASHED_TABLES], &mut |table| {
+            for c in table.cumulative_table() {
+                hasher.update(&c.to_le_bytes());
+            }
+            count += 1;
+        })
+        .expect("tables");
+    assert_eq!(count, HASHED_TABLES);
+    hasher.finalize().to_hex().to_string()
+}
+
+#[test]
+fn the_engine_reproduces_its_golden_vectors() {
+    assert_eq!(
+        (FORMAT_VERSION, MODEL_VERSION),
+        (1, 1),
+        "a new version needs new golden files"
+    );
+    let engine = Engine::from_bytes(&read(MODEL)).expect("golden model loads");
+    let input = read(INPUT);
+    let options = CompressOptions {
+        chunk_len: CHUNK_LEN,
+        ..CompressOptions::default()
+    };
+    let boa = compress_to_vec(&engine, &input, &options).expect("compresses");
+    let hash = tables_hash(&engine, &input);
+    if bless() {
+        std::fs::write(repo_root().join(OUTPUT), &boa).expect("write golden .boa");
+        std::fs::write(repo_root().join(TABLES), format!("{hash}\n")).expect("write hash");
+    }
+    assert_eq!(
+        read(TABLES).trim_ascii(),
+        hash.as_bytes(),
+        "the engine's frequency tables changed"
+    );
+    assert_eq!(boa, read(OUTPUT), "the engine's .boa bytes changed");
+    for lanes in [1, 4] {
+        let decoded = decompress_to_vec(
+            &engine,
+            &boa,
+            &DecompressOptions {
+                lanes,
+                batch_chunks: 0,
+            },
+        )
+        .expect("decodes");
+        assert_eq!(decoded, input);
+    }
+}
+
+#[test]
+fn the_golden_file_needs_its_own_model() {
+    let boa = read(OUTPUT);
+    let other = boa_core::testing::AdaptiveOrder1::default();
+    let error = decompress_to_vec(&other, &boa, &DecompressOptions::default())
+        .expect_err("a different model is refused");
+    assert!(error.to_string().contains("model"), "{error}");
+}
