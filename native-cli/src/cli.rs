@@ -32,6 +32,8 @@ pub enum Command {
     Decompress(DecompressArgs),
     /// Compress and decompress in memory; report the size and whether the bytes match.
     Verify(VerifyArgs),
+    /// Measure the integer engine's compression and decompression throughput.
+    BenchEngine(BenchEngineArgs),
 }
 
 #[derive(Debug, Args)]
@@ -213,4 +215,32 @@ pub struct VerifyArgs {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchEngineArgs {
+    /// Integer models (.boam) to measure.
+    #[arg(long, short)]
+    pub model: Vec<PathBuf>,
+    /// Model presets to measure with seeded random weights (tiny, boa, boa-8).
+    #[arg(long)]
+    pub preset: Vec<String>,
+    /// Data to compress (default: synthetic records).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Bytes of the data to use.
+    #[arg(long, default_value_t = 1 << 20)]
+    pub bytes: usize,
+    /// Chunk length in bytes.
+    #[arg(long, default_value_t = 64 << 10)]
+    pub chunk_len: u32,
+    /// Lanes per decoding step (0: the chunks spread over the threads, at most 16).
+    #[arg(long, default_value_t = 0)]
+    pub lanes: usize,
+    /// Threads (0: all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Timed runs (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
 }

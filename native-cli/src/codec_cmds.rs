@@ -124,7 +124,7 @@ pub fn compress(args: &CompressArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Lanes per decoding step: the file's chunks spread over the threads, 1 ..= 16.
-fn auto_lanes(chunks: u64) -> usize {
+pub fn auto_lanes(chunks: u64) -> usize {
     let threads = rayon::current_num_threads() as u64;
     chunks.div_ceil(threads.max(1)).clamp(1, 16) as usize
 }

@@ -3,6 +3,7 @@
 //! Exit codes: 0 success; 1 failure (unreadable, corrupt or mismatched input, I/O
 //! errors); 2 invalid command line. A closed output pipe ends the program quietly with 0.
 
+mod bench_engine;
 mod cli;
 mod codec_cmds;
 mod info;
@@ -39,6 +40,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compress(args) => codec_cmds::compress(&args),
         Command::Decompress(args) => codec_cmds::decompress(&args),
         Command::Verify(args) => codec_cmds::verify(&args),
+        Command::BenchEngine(args) => bench_engine::run(&args),
     }
 }
 

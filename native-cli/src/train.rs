@@ -187,7 +187,7 @@ pub fn bench(args: &BenchTrainArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Deterministic bytes with some structure (records with counters and noise).
-fn synthetic(len: usize) -> Vec<u8> {
+pub(crate) fn synthetic(len: usize) -> Vec<u8> {
     let mut state = 0x2545_F491_4F6C_DD1Du64;
     (0..len)
         .map(|i| {

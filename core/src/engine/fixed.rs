@@ -26,12 +26,8 @@ pub const LUT_MAX_STEP: i32 = 1 << 26;
 #[inline(always)]
 #[must_use]
 pub fn mul_round(a: i32, b: i32, shift: u32) -> i64 {
-    let product = i64::from(a) * i64::from(b);
-    if shift == 0 {
-        product
-    } else {
-        (product + (1i64 << (shift - 1))) >> shift
-    }
+    // (1 << shift) >> 1 is 2^(shift−1), or 0 when shift = 0: no branch, so loops vectorise.
+    (i64::from(a) * i64::from(b) + ((1i64 << shift) >> 1)) >> shift
 }
 
 /// [`mul_round`] clamped to `−limit ..= limit`, as an `i32` (`limit < 2^31`).
@@ -118,7 +114,7 @@ pub fn clamp_i16(value: i64) -> i16 {
 /// loaded): `|t[i]| ≤ 2^30` and `|t[i+1] − t[i]| ≤ 2^26`, so nothing overflows 32 bits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lut {
-    entries: Vec<i32>,
+    entries: Box<[i32; LUT_LEN]>,
 }
 
 impl Lut {
@@ -130,13 +126,14 @@ impl Lut {
             && entries
                 .windows(2)
                 .all(|w| (w[1] - w[0]).abs() <= LUT_MAX_STEP);
+        let entries = entries.into_boxed_slice().try_into().ok()?;
         valid.then_some(Self { entries })
     }
 
     /// The table's entries.
     #[must_use]
     pub fn entries(&self) -> &[i32] {
-        &self.entries
+        self.entries.as_slice()
     }
 
     /// The interpolated value at input code `q`.
@@ -160,7 +157,7 @@ pub const EXP2_IN_FRAC: u32 = 16;
 /// over the low 4 bits, the integer part as a rounding right shift.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Exp2Table {
-    entries: Vec<i32>,
+    entries: Box<[i32; LUT_LEN]>,
 }
 
 impl Exp2Table {
@@ -173,13 +170,14 @@ impl Exp2Table {
                 .iter()
                 .all(|&e| ((1 << 29)..=(1 << 30)).contains(&e))
             && entries.windows(2).all(|w| w[1] <= w[0]);
+        let entries = entries.into_boxed_slice().try_into().ok()?;
         valid.then_some(Self { entries })
     }
 
     /// The table's entries.
     #[must_use]
     pub fn entries(&self) -> &[i32] {
-        &self.entries
+        self.entries.as_slice()
     }
 
     /// `2^−y` in Q30 for `y ≥ 0` in Q16 (negative `y` counts as 0); 0 once `y ≥ 31`.
@@ -187,19 +185,15 @@ impl Exp2Table {
     #[must_use]
     pub fn exp2_neg(&self, y: i32) -> i32 {
         let y = y.max(0);
-        let whole = (y >> 16) as u32;
-        if whole > 30 {
-            return 0;
-        }
+        let whole = y >> 16;
         let fraction = (y & 0xFFFF) as usize;
         let (i, r) = (fraction >> 4, (fraction & 15) as i32);
         let (a, b) = (self.entries[i], self.entries[i + 1]);
         let t = a + (((b - a) * r + 8) >> 4);
-        if whole == 0 {
-            t
-        } else {
-            (t + (1 << (whole - 1))) >> whole
-        }
+        // Selects rather than branches, so that loops over many exponents vectorise.
+        let w = whole.min(30);
+        let rounded = (t + ((1 << w) >> 1)) >> w;
+        if whole > 30 { 0 } else { rounded }
     }
 }
 
@@ -230,7 +224,7 @@ impl InvSqrtTable {
     /// The table's entries.
     #[must_use]
     pub fn entries(&self) -> &[i32] {
-        &self.entries
+        self.entries.as_slice()
     }
 
     /// `(T, j)` with `1/√V ≈ T · 2^−(36 + j)`. `V = 0` is treated as 1.

@@ -58,6 +58,7 @@ pub(crate) struct Workspace {
     c: Vec<i16>,
     delta_pre: Vec<i16>,
     delta: Vec<i32>,
+    decay: Vec<i32>,
     gated: Vec<i16>,
     mixed: Vec<i16>,
     hidden: Vec<i16>,
@@ -137,6 +138,7 @@ impl Engine {
                 .iter()
                 .map(|&v| block.softplus.lookup(i32::from(v))),
         );
+        ws.decay.resize(n, 0);
         let gated = sized(&mut ws.gated, rows * di);
         for (r, out) in gated.chunks_exact_mut(di).enumerate() {
             let row = ScanRow {
@@ -147,7 +149,15 @@ impl Engine {
                 z: &ws.z[r * di..(r + 1) * di],
             };
             let state = &mut states.get(r).ssm[layer];
-            scan_step(&block.scan, &m.exp2, &block.silu_z, &row, state, out);
+            scan_step(
+                &block.scan,
+                &m.exp2,
+                &block.silu_z,
+                &row,
+                state,
+                &mut ws.decay,
+                out,
+            );
         }
         linear(&wide.out_proj, &ws.gated, sized(&mut ws.mixed, rows * dm));
         self.norm_rows(block.ln2_eps, &ws.mixed, sized(&mut ws.normed, rows * dm));

@@ -34,25 +34,74 @@ impl From<&super::model::QLinear> for WideLinear {
 
 /// `out[r] = requantize(W · x[r] + b)` for every row `r`; `x` is `[rows][inputs]`, `out`
 /// `[rows][outputs]`. The sums are exact (bounded when the model was loaded), so the
-/// order of additions cannot change them.
+/// order of additions cannot change them. Where the CPU has AVX2, 4 rows × 2 outputs are
+/// computed together ([`super::simd`]); the rest use portable dot products.
 #[multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
 pub(crate) fn linear(layer: &WideLinear, x: &[i16], out: &mut [i16]) {
     let (inputs, outputs) = (layer.inputs, layer.outputs);
-    for (x_row, out_row) in x.chunks_exact(inputs).zip(out.chunks_exact_mut(outputs)) {
-        for (o, y) in out_row.iter_mut().enumerate() {
-            let w = &layer.weights[o * inputs..(o + 1) * inputs];
-            let dot: i32 = x_row
-                .iter()
-                .zip(w)
-                .map(|(&a, &b)| i32::from(a) * i32::from(b))
-                .sum();
-            *y = clamp_i16(mul_round(
-                dot + layer.bias[o],
-                layer.multiplier[o],
-                layer.shift[o],
-            ));
+    let rows = x.len() / inputs;
+    let row = |r: usize| &x[r * inputs..(r + 1) * inputs];
+    let weights = |o: usize| &layer.weights[o * inputs..(o + 1) * inputs];
+    let mut store = |r: usize, o: usize, dot: i32| {
+        let value = mul_round(dot + layer.bias[o], layer.multiplier[o], layer.shift[o]);
+        out[r * outputs + o] = clamp_i16(value);
+    };
+    let mut r = 0;
+    while r < rows {
+        let take = (rows - r).min(4);
+        let mut o = 0;
+        while o < outputs {
+            let blocked = if o + 2 <= outputs {
+                dots_rx2(take, r, &row, [weights(o), weights(o + 1)])
+            } else {
+                None
+            };
+            if let Some(dots) = blocked {
+                for (k, pair) in dots[..take].iter().enumerate() {
+                    store(r + k, o, pair[0]);
+                    store(r + k, o + 1, pair[1]);
+                }
+                o += 2;
+            } else {
+                for k in 0..take {
+                    store(r + k, o, dot(row(r + k), weights(o)));
+                }
+                o += 1;
+            }
         }
+        r += take;
     }
+}
+
+/// The SIMD dot products of rows `r..r + take` (`take ≤ 4`) with two weight rows.
+#[inline(always)]
+fn dots_rx2<'a>(
+    take: usize,
+    r: usize,
+    row: &impl Fn(usize) -> &'a [i16],
+    w: [&[i16]; 2],
+) -> Option<[[i32; 2]; 4]> {
+    use super::simd::dots_rx2 as dots;
+    let widen = |d: &[[i32; 2]]| {
+        let mut out = [[0i32; 2]; 4];
+        out[..d.len()].copy_from_slice(d);
+        out
+    };
+    match take {
+        4 => dots([row(r), row(r + 1), row(r + 2), row(r + 3)], w),
+        3 => dots([row(r), row(r + 1), row(r + 2)], w).map(|d| widen(&d)),
+        2 => dots([row(r), row(r + 1)], w).map(|d| widen(&d)),
+        _ => dots([row(r)], w).map(|d| widen(&d)),
+    }
+}
+
+/// A portable dot product (the compiler vectorises it).
+#[inline(always)]
+fn dot(x: &[i16], w: &[i16]) -> i32 {
+    x.iter()
+        .zip(w)
+        .map(|(&a, &b)| i32::from(a) * i32::from(b))
+        .sum()
 }
 
 /// One position of the causal depthwise convolution. `history` holds the previous
@@ -103,36 +152,39 @@ pub(crate) struct ScanRow<'a> {
 }
 
 /// One step of the selective scan for one row: updates `state` (`[d_inner][d_state]`)
-/// and writes the gated output `y · SiLU(z)` as 16-bit codes.
+/// and writes the gated output `y · SiLU(z)` as 16-bit codes. `decay` is scratch space of
+/// `d_state` values. Each channel runs in two passes over its states (decays, then the
+/// update), plain loops over slices that the compiler vectorises.
+#[multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.2"))]
 pub(crate) fn scan_step(
     scan: &QScan,
     exp2: &Exp2Table,
     silu_z: &Lut,
     row: &ScanRow<'_>,
     state: &mut [i32],
+    decay: &mut [i32],
     out: &mut [i16],
 ) {
     let n_state = row.b.len();
     let output_limit = TERM_LIMIT / n_state as i32;
-    let shifts = (
-        u32::from(scan.decay_shift),
-        u32::from(scan.delta_u_shift),
-        u32::from(scan.input_shift),
-        u32::from(scan.output_shift),
-    );
-    for (c, h) in state.chunks_exact_mut(n_state).enumerate() {
+    let (decay_shift, delta_u_shift) = (u32::from(scan.decay_shift), u32::from(scan.delta_u_shift));
+    let (input_shift, output_shift) = (u32::from(scan.input_shift), u32::from(scan.output_shift));
+    let channels = state
+        .chunks_exact_mut(n_state)
+        .zip(scan.a_log2e.chunks_exact(n_state));
+    for (c, (h, a)) in channels.enumerate() {
         let delta = row.delta[c];
         let u = i32::from(row.u[c]);
-        let delta_u = mul_round_clamp(delta, u, shifts.1, TERM_LIMIT);
-        let a = &scan.a_log2e[c * n_state..(c + 1) * n_state];
+        let delta_u = mul_round_clamp(delta, u, delta_u_shift, TERM_LIMIT);
+        for (d, &a_n) in decay.iter_mut().zip(a) {
+            *d = exp2.exp2_neg(mul_round_clamp(delta, a_n, decay_shift, 1 << 30));
+        }
         let mut y = 0i32;
-        for n in 0..n_state {
-            let exponent = mul_round_clamp(delta, a[n], shifts.0, 1 << 30);
-            let decay = exp2.exp2_neg(exponent);
-            let input = mul_round_clamp(delta_u, i32::from(row.b[n]), shifts.2, STATE_LIMIT);
-            let kept = mul_round_clamp(h[n], decay, 30, STATE_LIMIT);
-            h[n] = (kept + input).clamp(-STATE_LIMIT, STATE_LIMIT);
-            y += mul_round_clamp(i32::from(row.c[n]), h[n], shifts.3, output_limit);
+        for (((h_n, &d_n), &b_n), &c_n) in h.iter_mut().zip(&*decay).zip(row.b).zip(row.c) {
+            let input = mul_round_clamp(delta_u, i32::from(b_n), input_shift, STATE_LIMIT);
+            let kept = mul_round_clamp(*h_n, d_n, 30, STATE_LIMIT);
+            *h_n = (kept + input).clamp(-STATE_LIMIT, STATE_LIMIT);
+            y += mul_round_clamp(i32::from(c_n), *h_n, output_shift, output_limit);
         }
         y += mul_round_clamp(scan.skip[c], u, u32::from(scan.skip_shift), TERM_LIMIT);
         let gate = silu_z.lookup(i32::from(row.z[c]));

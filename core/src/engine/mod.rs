@@ -15,6 +15,7 @@ pub mod fixed;
 mod forward;
 pub(crate) mod kernels;
 pub mod model;
+mod simd;
 #[cfg(test)]
 mod tests;
 
