@@ -70,19 +70,31 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<ExitCode> {
     out.insert("bytes".into(), json!(bytes.len()));
     out.insert("chunk_len".into(), json!(args.chunk_len));
     let chunk_len = args.chunk_len as usize;
+    let engine = match &args.model {
+        Some(path) => Some(crate::codec_cmds::load_engine(path)?.0),
+        None => None,
+    };
+    let temperature = engine.as_ref().and_then(|e| e.model().temperature());
     let mut float_bpb = None;
     if let Some(checkpoint) = &args.checkpoint {
         let model = load(checkpoint)?;
-        let bar = bytes_bar(bytes.len() as u64, !args.no_progress, "float model");
-        let bpb = float_chunked_bpb(&model, &bytes, chunk_len, &mut |done| {
-            bar.set_position(done as u64)
-        });
-        bar.finish_and_clear();
+        let measure = |label: &str, t: f64| {
+            let bar = bytes_bar(bytes.len() as u64, !args.no_progress, label);
+            let bpb = float_chunked_bpb(&model, &bytes, chunk_len, t, &mut |done| {
+                bar.set_position(done as u64)
+            });
+            bar.finish_and_clear();
+            bpb
+        };
+        let bpb = measure("float model", 1.0);
         out.insert("float_bpb".into(), json!(bpb));
-        float_bpb = Some(bpb);
+        let at_engine_temperature =
+            temperature.map(|t| measure("float model at the engine's temperature", t));
+        float_bpb = Some((bpb, at_engine_temperature));
     }
-    if let Some(model) = &args.model {
-        engine_figures(model, &bytes, args.chunk_len, float_bpb, &mut out)?;
+    if let Some(engine) = &engine {
+        engine_figures(engine, &bytes, args.chunk_len, float_bpb, &mut out)?;
+        out.insert("temperature".into(), json!(temperature));
     }
     out.insert("seconds".into(), json!(started.elapsed().as_secs_f64()));
     if args.json {
@@ -96,19 +108,19 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Engine bits per byte, coded size, ratio and the two losses.
+/// Engine bits per byte, coded size, ratio and the losses against the float model (as
+/// trained, and at the temperature the engine uses: the pure cost of integer arithmetic).
 fn engine_figures(
-    model: &Path,
+    engine: &boa_core::Engine,
     bytes: &[u8],
     chunk_len: u32,
-    float_bpb: Option<f64>,
+    float_bpb: Option<(f64, Option<f64>)>,
     out: &mut serde_json::Map<String, serde_json::Value>,
 ) -> anyhow::Result<()> {
-    let (engine, _) = crate::codec_cmds::load_engine(model)?;
     let engine_bpb =
-        engine_chunked_bpb(&engine, bytes, chunk_len as usize).map_err(|e| anyhow::anyhow!(e))?;
+        engine_chunked_bpb(engine, bytes, chunk_len as usize).map_err(|e| anyhow::anyhow!(e))?;
     let packed = compress_to_vec(
-        &engine,
+        engine,
         bytes,
         &CompressOptions {
             chunk_len,
@@ -127,11 +139,18 @@ fn engine_figures(
         "coder_overhead_pct".into(),
         json!((coded_bpb / engine_bpb - 1.0) * 100.0),
     );
-    if let Some(float) = float_bpb {
+    if let Some((float, at_temperature)) = float_bpb {
         out.insert(
             "quantization_loss_pct".into(),
             json!((engine_bpb / float - 1.0) * 100.0),
         );
+        if let Some(same) = at_temperature {
+            out.insert("float_bpb_same_temperature".into(), json!(same));
+            out.insert(
+                "quantization_loss_same_temperature_pct".into(),
+                json!((engine_bpb / same - 1.0) * 100.0),
+            );
+        }
     }
     Ok(())
 }
@@ -140,8 +159,8 @@ fn print_eval(file: &Path, out: &serde_json::Map<String, serde_json::Value>) {
     println!("{}", file.display());
     for (key, value) in out {
         match value.as_f64() {
-            Some(v) if value.is_f64() => println!("  {key:<22} {v:.4}"),
-            _ => println!("  {key:<22} {value}"),
+            Some(v) if value.is_f64() => println!("  {key:<40} {v:.4}"),
+            _ => println!("  {key:<40} {value}"),
         }
     }
 }

@@ -1,9 +1,13 @@
-//! `boa train` and `boa bench-train`.
+//! `boa train` (which also writes the integer model) and `boa bench-train`.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use boa_core::model::ModelConfig;
+use boa_core::quantize::{QuantizeOptions, quantize};
+use boa_core::train::checkpoint;
+use boa_core::train::data::{Splits, read_slice};
 use boa_core::train::{
     BatchProgress, DeviceKind, EpochReport, ExperimentConfig, Precision, TrainObserver,
     TrainOptions, time_training_steps, train,
@@ -110,6 +114,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         report.bytes_per_second,
         last.as_deref().unwrap_or("-")
     );
+    let integer_model = match &report.final_checkpoint {
+        Some(folder) => Some(write_integer_model(&experiment, folder)?),
+        None => None,
+    };
     if args.json {
         let epochs: Vec<_> = report
             .epochs
@@ -123,6 +131,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
             "test_bpb": report.test_bpb,
             "bytes_per_second": report.bytes_per_second,
             "final_checkpoint": last,
+            "integer_model": integer_model,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     }
@@ -184,6 +193,37 @@ pub fn bench(args: &BenchTrainArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Quantizes the final checkpoint into `FOLDER/model.boam`, calibrated on the start of the
+/// training split; returns the file's path.
+fn write_integer_model(experiment: &ExperimentConfig, folder: &Path) -> anyhow::Result<PathBuf> {
+    let device = DeviceKind::Cpu.device(Precision::Fp32)?;
+    let model = checkpoint::load_model(folder, &device)?;
+    let data = read_slice(
+        &experiment.file_path,
+        experiment.training.data_offset,
+        experiment.training.data_bytes,
+    )?;
+    let splits = Splits::new(&data, experiment.dataloader.seq_len, experiment.splits)
+        .map_err(anyhow::Error::msg)?;
+    let (quantized, report) = quantize(
+        &model,
+        &splits.train,
+        &QuantizeOptions::default(),
+        &mut |_, _, _| {},
+    )?;
+    let path = folder.join("model.boam");
+    let bytes = quantized.to_bytes();
+    std::fs::write(&path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!(
+        "integer model {} ({} bytes, temperature {:.2}, {:.4} bits per byte on calibration data)",
+        path.display(),
+        bytes.len(),
+        report.temperature,
+        report.bpb
+    );
+    Ok(path)
 }
 
 /// Deterministic bytes with some structure (records with counters and noise).

@@ -190,6 +190,19 @@ fn train_runs_an_experiment_and_refuses_fp8() {
     assert_eq!(report["epochs"][0]["epoch"], 1);
     assert!(dir.path().join("out/epoch-0001/optimizer.bpk").is_file());
     assert!(dir.path().join("out/final/model.bpk").is_file());
+    // The integer model is written beside the final checkpoint, and it round-trips data.
+    let integer = dir.path().join("out/final/model.boam");
+    assert_eq!(
+        report["integer_model"],
+        integer.to_str().expect("utf-8 path")
+    );
+    boa()
+        .args(["verify", "-m"])
+        .arg(&integer)
+        .arg(dir.path().join("data.bin"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("round trip identical"));
     // Half precisions train too (a fresh process: burn sets a device's float type once).
     let bf16_out = dir.path().join("bf16");
     let bf16_out = bf16_out.to_str().expect("utf-8 path");

@@ -263,6 +263,24 @@ fn check_accumulator(name: &str, row: usize, abs_weights: i64, bias: i32) -> Res
 }
 
 impl QuantizedModel {
+    /// The fraction bits recorded for activation `name`, if any.
+    #[must_use]
+    pub fn format(&self, name: &str) -> Option<i32> {
+        self.formats
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| i32::from(f.frac))
+    }
+
+    /// The softmax temperature the quantizer chose, recovered from the softmax constants
+    /// and the logits' format (for reports; the engine never computes it).
+    #[must_use]
+    pub fn temperature(&self) -> Option<f64> {
+        let logit_frac = self.format("logits")?;
+        let scale = f64::from(self.softmax.multiplier) * (-f64::from(self.softmax.shift)).exp2();
+        (scale > 0.0).then(|| std::f64::consts::LOG2_E * f64::from(16 - logit_frac).exp2() / scale)
+    }
+
     /// Checks every shape, range and overflow bound the engine relies on.
     ///
     /// # Errors

@@ -117,12 +117,20 @@ impl Mamba {
             device,
         ));
         let u: Tensor<1> = Tensor::random([di], Distribution::Uniform(0.0, 1.0), device);
+        // In f64 on the host: in a half-precision float type, 1 − exp(−dt) rounds to 0 for
+        // the smallest dt and the bias would be −∞.
         let (dt_min, dt_max) = (0.001f64, 0.1f64);
-        let dt = (u * (dt_max.ln() - dt_min.ln()) + dt_min.ln())
-            .exp()
-            .clamp_min(1e-4);
-        // inverse of softplus: dt + log(1 − exp(−dt))
-        let inv_dt = dt.clone() + (-(dt.neg().exp()) + 1.0).log();
+        let inv_dt: Vec<f32> = to_host_tensor(u)
+            .iter()
+            .map(|&u| {
+                let dt = (f64::from(u) * (dt_max.ln() - dt_min.ln()) + dt_min.ln())
+                    .exp()
+                    .max(1e-4);
+                // inverse of softplus: dt + log(1 − exp(−dt))
+                (dt + (-(-dt).exp_m1()).ln()) as f32
+            })
+            .collect();
+        let inv_dt = Tensor::<1>::from_data(TensorData::new(inv_dt, [di]), device);
         dt_proj.bias = Some(Param::from_tensor(inv_dt));
         Self {
             in_proj: LinearConfig::new(d, 2 * di).with_bias(false).init(device),

@@ -115,6 +115,11 @@ fn quantize_row(
     in_frac: i32,
     max_code: f64,
 ) -> Result<(Vec<i32>, i32, f64), QuantizeError> {
+    if !bias.is_finite() || row.iter().any(|w| !w.is_finite()) {
+        return Err(QuantizeError::Range(
+            "the model has a weight or bias that is not finite (NaN or ∞)".into(),
+        ));
+    }
     let largest = row.iter().fold(0f64, |m, &w| m.max(f64::from(w).abs()));
     let mut scale = if largest > 0.0 {
         largest / max_code
@@ -135,9 +140,10 @@ fn quantize_row(
         }
         scale *= 1.0 + (worst / f64::from(i32::MAX) - 1.0).max(0.01);
     }
-    Err(QuantizeError::Range(
-        "a layer's bias is too large for its input format".into(),
-    ))
+    Err(QuantizeError::Range(format!(
+        "a layer row cannot be quantized (bias {bias}, input fraction bits {in_frac}, \
+         largest weight {largest})"
+    )))
 }
 
 /// A table of `f` from input codes with `in_frac` bits to output codes with `out_frac`

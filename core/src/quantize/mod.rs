@@ -98,11 +98,7 @@ pub fn quantize(
     let tuning = &sample[..sample.len().min(options.temperature_bytes.max(2))];
     progress("choosing temperature", 0, tuning.len());
     let logits = engine.sequence_logits(&tuning[..tuning.len() - 1]);
-    let logit_frac = quantized
-        .formats
-        .iter()
-        .find(|f| f.name == "logits")
-        .map_or(0, |f| i32::from(f.frac));
+    let logit_frac = quantized.format("logits").unwrap_or(0);
     let mut best = (f64::INFINITY, 1.0);
     let mut at_unit = f64::NAN;
     for temperature in TEMPERATURES {
@@ -150,12 +146,14 @@ fn logits_cost(engine: &Engine, logits: &[i16], targets: &[u8], multiplier: i32,
 /// The float model's bits per byte coded in chunks of `chunk_len` (each from the zero
 /// state, its first byte 8 bits), with its probabilities made into frequency tables the
 /// way the integer softmax does (`1 + floor(p · 65280)`, the rest to the likeliest byte).
-/// This is the baseline that quantization loss is measured against.
+/// The logits are divided by `temperature` first (1 for the model as trained). This is
+/// the baseline that quantization loss is measured against.
 #[must_use]
 pub fn float_chunked_bpb(
     model: &BoaBytePredictor,
     bytes: &[u8],
     chunk_len: usize,
+    temperature: f64,
     progress: &mut dyn FnMut(usize),
 ) -> f64 {
     use burn::tensor::activation::softmax;
@@ -173,7 +171,7 @@ pub fn float_chunked_bpb(
         for (s, segment) in inputs.chunks(SEGMENT).enumerate() {
             let (logits, next) = model.forward_from(byte_tensor(segment, 1, &device), state);
             state = next;
-            let probs = float::host(softmax(logits, 2));
+            let probs = float::host(softmax(logits / temperature, 2));
             let targets = &chunk[s * SEGMENT + 1..s * SEGMENT + 1 + segment.len()];
             for (row, &target) in probs.chunks_exact(256).zip(targets) {
                 bits += float_table(row).cost_bits(target);
