@@ -139,6 +139,15 @@ fn engine_figures(
         "coder_overhead_pct".into(),
         json!((coded_bpb / engine_bpb - 1.0) * 100.0),
     );
+    // The same, split: the range-coded streams alone, and the container's framing.
+    let file = boa_core::BoaFile::open(std::io::Cursor::new(&packed))?;
+    let streams: u64 = file.chunks().iter().map(|c| u64::from(c.stream_len)).sum();
+    let ideal_bytes = engine_bpb * bytes.len() as f64 / 8.0;
+    out.insert(
+        "stream_overhead_pct".into(),
+        json!((streams as f64 / ideal_bytes - 1.0) * 100.0),
+    );
+    out.insert("framing_bytes".into(), json!(packed.len() as u64 - streams));
     if let Some((float, at_temperature)) = float_bpb {
         out.insert(
             "quantization_loss_pct".into(),

@@ -71,8 +71,9 @@ pub struct QuantizeReport {
 }
 
 /// Temperatures tried, from sharper to flatter.
-const TEMPERATURES: [f64; 16] = [
-    0.80, 0.85, 0.90, 0.93, 0.96, 0.98, 1.00, 1.02, 1.04, 1.07, 1.10, 1.15, 1.20, 1.30, 1.40, 1.60,
+const TEMPERATURES: [f64; 20] = [
+    0.70, 0.80, 0.85, 0.90, 0.93, 0.96, 0.98, 1.00, 1.02, 1.04, 1.07, 1.10, 1.15, 1.20, 1.30, 1.40,
+    1.60, 1.80, 2.00, 2.50,
 ];
 
 /// Quantizes `model` with ranges measured on `calib`. `progress(stage, done, total)`.
