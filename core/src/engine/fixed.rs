@@ -121,11 +121,14 @@ impl Lut {
     /// A table from its 4097 entries, or `None` when they break the invariants.
     #[must_use]
     pub fn new(entries: Vec<i32>) -> Option<Self> {
+        // In i64: hostile entries such as i32::MIN must not overflow the check itself.
         let valid = entries.len() == LUT_LEN
-            && entries.iter().all(|e| e.abs() <= LUT_MAX_ENTRY)
+            && entries
+                .iter()
+                .all(|&e| i64::from(e).abs() <= i64::from(LUT_MAX_ENTRY))
             && entries
                 .windows(2)
-                .all(|w| (w[1] - w[0]).abs() <= LUT_MAX_STEP);
+                .all(|w| (i64::from(w[1]) - i64::from(w[0])).abs() <= i64::from(LUT_MAX_STEP));
         let entries = entries.into_boxed_slice().try_into().ok()?;
         valid.then_some(Self { entries })
     }
@@ -340,6 +343,13 @@ mod tests {
         assert_eq!(lut.lookup(32_767), 65_535);
         assert_eq!(lut.lookup(i32::MAX), 65_535);
         assert!(Lut::new(vec![0; 10]).is_none());
+        // Found by the model_file fuzzer: extreme entries must be refused, not overflow.
+        let mut extreme = vec![0; LUT_LEN];
+        extreme[5] = i32::MIN;
+        assert!(Lut::new(extreme.clone()).is_none());
+        extreme[5] = i32::MAX;
+        extreme[6] = i32::MIN;
+        assert!(Lut::new(extreme).is_none());
         let mut steep = vec![0; LUT_LEN];
         steep[1] = LUT_MAX_STEP + 1;
         assert!(Lut::new(steep).is_none());
