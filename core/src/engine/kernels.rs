@@ -169,6 +169,7 @@ pub(crate) fn scan_step(
     let output_limit = TERM_LIMIT / n_state as i32;
     let (decay_shift, delta_u_shift) = (u32::from(scan.decay_shift), u32::from(scan.delta_u_shift));
     let (input_shift, output_shift) = (u32::from(scan.input_shift), u32::from(scan.output_shift));
+    let narrow = Mul16::covers(input_shift) && Mul16::covers(output_shift);
     let channels = state
         .chunks_exact_mut(n_state)
         .zip(scan.a_log2e.chunks_exact(n_state));
@@ -180,15 +181,66 @@ pub(crate) fn scan_step(
             *d = exp2.exp2_neg(mul_round_clamp(delta, a_n, decay_shift, 1 << 30));
         }
         let mut y = 0i32;
-        for (((h_n, &d_n), &b_n), &c_n) in h.iter_mut().zip(&*decay).zip(row.b).zip(row.c) {
-            let input = mul_round_clamp(delta_u, i32::from(b_n), input_shift, STATE_LIMIT);
-            let kept = mul_round_clamp(*h_n, d_n, 30, STATE_LIMIT);
-            *h_n = (kept + input).clamp(-STATE_LIMIT, STATE_LIMIT);
-            y += mul_round_clamp(i32::from(c_n), *h_n, output_shift, output_limit);
+        if narrow {
+            // The same values through 32-bit products (see `mul16_round`).
+            let (input_round, output_round) = (Mul16::new(input_shift), Mul16::new(output_shift));
+            for (((h_n, &d_n), &b_n), &c_n) in h.iter_mut().zip(&*decay).zip(row.b).zip(row.c) {
+                let input = input_round
+                    .apply(delta_u, i32::from(b_n))
+                    .clamp(-STATE_LIMIT, STATE_LIMIT);
+                let kept = mul_round_clamp(*h_n, d_n, 30, STATE_LIMIT);
+                *h_n = (kept + input).clamp(-STATE_LIMIT, STATE_LIMIT);
+                y += output_round
+                    .apply(*h_n, i32::from(c_n))
+                    .clamp(-output_limit, output_limit);
+            }
+        } else {
+            for (((h_n, &d_n), &b_n), &c_n) in h.iter_mut().zip(&*decay).zip(row.b).zip(row.c) {
+                let input = mul_round_clamp(delta_u, i32::from(b_n), input_shift, STATE_LIMIT);
+                let kept = mul_round_clamp(*h_n, d_n, 30, STATE_LIMIT);
+                *h_n = (kept + input).clamp(-STATE_LIMIT, STATE_LIMIT);
+                y += mul_round_clamp(i32::from(c_n), *h_n, output_shift, output_limit);
+            }
         }
         y += mul_round_clamp(scan.skip[c], u, u32::from(scan.skip_shift), TERM_LIMIT);
         let gate = silu_z.lookup(i32::from(row.z[c]));
         out[c] = clamp_i16(mul_round(y, gate, u32::from(scan.gate_shift)));
+    }
+}
+
+/// `mul_round(a, b, shift)` for a 16-bit `b` (`|b| ≤ 2^15`) and `16 ≤ shift ≤ 46`, with
+/// 32-bit products only, so that 8 lanes fit a vector instead of 4. With
+/// `a = hi · 2^16 + lo`, `lo ∈ [0, 2^16)`, nested floors give exactly
+/// `floor((a·b + 2^(s−1)) / 2^s) = floor((hi·b + floor((lo·b + 2^(s−1)) / 2^16)) / 2^(s−16))`,
+/// where `2^(s−1)` is added before the inner shift when `s = 16` and after it (as
+/// `2^(s−17)`) otherwise. Every intermediate stays within ±(2^31 − 1).
+#[derive(Clone, Copy)]
+pub(crate) struct Mul16 {
+    before: i32,
+    after: i32,
+    shift: u32,
+}
+
+impl Mul16 {
+    /// Whether `shift` is in the range this method is exact for.
+    pub(crate) fn covers(shift: u32) -> bool {
+        (16..=46).contains(&shift)
+    }
+
+    /// The constants for `shift` (which [`Mul16::covers`]).
+    pub(crate) fn new(shift: u32) -> Self {
+        Self {
+            before: if shift == 16 { 1 << 15 } else { 0 },
+            after: if shift > 16 { 1 << (shift - 17) } else { 0 },
+            shift: shift - 16,
+        }
+    }
+
+    /// `mul_round(a, b, shift)` for `|b| ≤ 2^15`.
+    #[inline(always)]
+    pub(crate) fn apply(self, a: i32, b: i32) -> i32 {
+        let (hi, lo) = (a >> 16, a & 0xFFFF);
+        (hi * b + ((lo * b + self.before) >> 16) + self.after) >> self.shift
     }
 }
 
@@ -261,6 +313,40 @@ pub(crate) fn softmax(
 mod tests {
     use super::*;
     use crate::engine::fixed::reference;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_32_bit_product_equals_mul_round(a in any::<i32>(), b in -32_768i32..=32_767, shift in 16u32..=46) {
+            prop_assert_eq!(i64::from(Mul16::new(shift).apply(a, b)), mul_round(a, b, shift));
+        }
+    }
+
+    #[test]
+    fn the_32_bit_product_is_exact_at_the_extremes() {
+        for a in [
+            i32::MIN,
+            i32::MIN + 1,
+            -65_537,
+            -65_536,
+            -1,
+            0,
+            1,
+            65_535,
+            65_536,
+            i32::MAX,
+        ] {
+            for b in [-32_768, -32_767, -1, 0, 1, 32_767] {
+                for shift in 16..=46 {
+                    assert_eq!(
+                        i64::from(Mul16::new(shift).apply(a, b)),
+                        mul_round(a, b, shift),
+                        "{a}·{b} >> {shift}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn softmax_gives_valid_tables_for_extreme_logits() {

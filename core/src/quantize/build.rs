@@ -295,10 +295,19 @@ impl BlockContext<'_> {
             frac("silu_z", I32_TARGET),
         )?;
         let f_delta_u = frac("delta_u", I32_TARGET).min(f_delta + f_u);
-        let f_h = frac("h", I32_TARGET);
+        // The scan's Δu·B and C·h products are 32-bit friendly when their shifts are ≥ 16
+        // (`Mul16` in the engine): give up fraction bits of h and y for that while at
+        // least 2^20 codes remain for their calibrated range.
+        let narrow = |frac_for_target: i32, wanted: i32| {
+            frac_for_target.min(wanted.max(frac_for_target - 4))
+        };
+        let f_h = narrow(frac("h", I32_TARGET), f_delta_u + f_b - 16);
         // y is a sum of d_state terms each clamped to 2^29 / d_state: keep terms below that.
         let term_target = f64::from(1u32 << 29) / n as f64 / 8.0;
-        let f_y = frac("y", I32_TARGET).min(frac("y_term", term_target));
+        let f_y = narrow(
+            frac("y", I32_TARGET).min(frac("y_term", term_target)),
+            f_c + f_h - 16,
+        );
         let f_gated = frac("gated", I16_TARGET);
         let f_mixed = frac("mixed", I16_TARGET);
         let f_ff_hidden = frac("ff_hidden", I16_TARGET);
