@@ -7,7 +7,6 @@ use anyhow::{Context, bail};
 use boa_core::container::{CompressOptions, DecompressOptions, compress_to_vec, decompress_to_vec};
 use boa_core::engine::Engine;
 use boa_core::model::BoaBytePredictor;
-use boa_core::model::config::ModelConfig;
 use boa_core::quantize::{QuantizeOptions, quantize};
 use boa_core::train::{DeviceKind, Precision};
 
@@ -22,12 +21,7 @@ fn engines(args: &BenchEngineArgs, data: &[u8]) -> anyhow::Result<Vec<(String, E
         engines.push((path.display().to_string(), engine));
     }
     for preset in &args.preset {
-        let config = ModelConfig::preset(preset).with_context(|| {
-            format!(
-                "unknown preset `{preset}` (known: {})",
-                ModelConfig::PRESETS.join(", ")
-            )
-        })?;
+        let config = crate::train::preset_config(preset)?;
         let device = DeviceKind::Cpu.device(Precision::Fp32)?;
         device.seed(1);
         let float = BoaBytePredictor::new(&config, &device);

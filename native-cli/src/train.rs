@@ -164,12 +164,7 @@ pub fn bench(args: &BenchTrainArgs) -> anyhow::Result<ExitCode> {
     );
     println!("|---|---|---|---|---|---|");
     for preset in &args.preset {
-        let config = ModelConfig::preset(preset).with_context(|| {
-            format!(
-                "unknown preset `{preset}` (known: {})",
-                ModelConfig::PRESETS.join(", ")
-            )
-        })?;
+        let config = preset_config(preset)?;
         let device = kind.device(Precision::Fp32)?.autodiff();
         let mut seconds = time_training_steps(
             &config,
@@ -193,6 +188,16 @@ pub fn bench(args: &BenchTrainArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The sizes of a named preset, or an error that lists the known ones.
+pub(crate) fn preset_config(preset: &str) -> anyhow::Result<ModelConfig> {
+    ModelConfig::preset(preset).with_context(|| {
+        format!(
+            "unknown preset `{preset}` (known: {})",
+            ModelConfig::PRESETS.join(", ")
+        )
+    })
 }
 
 /// Quantizes the final checkpoint into `FOLDER/model.boam`, calibrated on the start of the

@@ -226,16 +226,8 @@ fn write_block(w: &mut Writer, b: &QBlock) {
     let s = &b.scan;
     w.i32s(&s.a_log2e);
     w.i32s(&s.skip);
-    w.bytes(&[
-        s.decay_shift,
-        s.delta_u_shift,
-        s.input_shift,
-        s.output_shift,
-        s.skip_shift,
-        s.gate_shift,
-        0,
-        0,
-    ]);
+    w.bytes(&s.shifts());
+    w.bytes(&[0, 0]);
     write_lut(w, &b.silu_z);
     write_linear(w, &b.out_proj);
     w.u32(b.ln2_eps);

@@ -144,10 +144,17 @@ impl Lut {
     #[must_use]
     pub fn lookup(&self, q: i32) -> i32 {
         let u = (q.clamp(-32_768, 32_767) + 32_768) as usize;
-        let (i, r) = (u >> 4, (u & 15) as i32);
-        let (a, b) = (self.entries[i], self.entries[i + 1]);
-        a + (((b - a) * r + 8) >> 4)
+        interpolate(&self.entries, u)
     }
+}
+
+/// Linear interpolation in a 4097-entry table at a 16-bit position `u` (`0 ..= 65535`):
+/// `t[i] + (((t[i+1] − t[i]) · r + 8) >> 4)` with `i = u >> 4`, `r = u & 15`.
+#[inline(always)]
+fn interpolate(entries: &[i32; LUT_LEN], u: usize) -> i32 {
+    let (i, r) = (u >> 4, (u & 15) as i32);
+    let (a, b) = (entries[i], entries[i + 1]);
+    a + (((b - a) * r + 8) >> 4)
 }
 
 /// Fraction bits of [`Exp2Table`] outputs: `2^−y` is returned in Q30.
@@ -189,10 +196,7 @@ impl Exp2Table {
     pub fn exp2_neg(&self, y: i32) -> i32 {
         let y = y.max(0);
         let whole = y >> 16;
-        let fraction = (y & 0xFFFF) as usize;
-        let (i, r) = (fraction >> 4, (fraction & 15) as i32);
-        let (a, b) = (self.entries[i], self.entries[i + 1]);
-        let t = a + (((b - a) * r + 8) >> 4);
+        let t = interpolate(&self.entries, (y & 0xFFFF) as usize);
         // Selects rather than branches, so that loops over many exponents vectorise.
         let w = whole.min(30);
         let rounded = (t + ((1 << w) >> 1)) >> w;

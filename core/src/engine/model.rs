@@ -80,6 +80,21 @@ pub struct QScan {
     pub gate_shift: u8,
 }
 
+impl QScan {
+    /// The six shifts in file order: decay, Δu, input, output, skip, gate.
+    #[must_use]
+    pub fn shifts(&self) -> [u8; 6] {
+        [
+            self.decay_shift,
+            self.delta_u_shift,
+            self.input_shift,
+            self.output_shift,
+            self.skip_shift,
+            self.gate_shift,
+        ]
+    }
+}
+
 /// One residual block `x + FF(LN2(Mamba(LN1(x))))`. LayerNorm's γ and β are folded into
 /// the layers that follow them (`in_x`, `in_z`, `ff_expand`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -337,15 +352,7 @@ impl QBlock {
         if s.a_log2e.len() != di * n || s.skip.len() != di || s.a_log2e.iter().any(|&a| a < 0) {
             return Err("scan constants: wrong size or negative decay".into());
         }
-        let shifts = [
-            s.decay_shift,
-            s.delta_u_shift,
-            s.input_shift,
-            s.output_shift,
-            s.skip_shift,
-            s.gate_shift,
-        ];
-        if shifts.iter().any(|&x| x > 62) {
+        if s.shifts().iter().any(|&x| x > 62) {
             return Err("scan shift out of range".into());
         }
         Ok(())
