@@ -195,7 +195,7 @@ impl Exp2Table {
     #[must_use]
     pub fn exp2_neg(&self, y: i32) -> i32 {
         let y = y.max(0);
-        let whole = y >> 16;
+        let whole = y >> EXP2_IN_FRAC;
         let t = interpolate(&self.entries, (y & 0xFFFF) as usize);
         // Selects rather than branches, so that loops over many exponents vectorise.
         let w = whole.min(30);

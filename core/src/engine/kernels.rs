@@ -4,7 +4,9 @@
 
 use multiversion::multiversion;
 
-use super::fixed::{Exp2Table, I16_MAX, InvSqrtTable, Lut, clamp_i16, mul_round, mul_round_clamp};
+use super::fixed::{
+    EXP2_FRAC, Exp2Table, I16_MAX, InvSqrtTable, Lut, clamp_i16, mul_round, mul_round_clamp,
+};
 use super::model::{QConv, QScan};
 
 /// A [`super::model::QLinear`] with its weights widened to 16 bits, the layout the dot
@@ -188,7 +190,7 @@ pub(crate) fn scan_step(
                 let input = input_round
                     .apply(delta_u, i32::from(b_n))
                     .clamp(-STATE_LIMIT, STATE_LIMIT);
-                let kept = mul_round_clamp(*h_n, d_n, 30, STATE_LIMIT);
+                let kept = mul_round_clamp(*h_n, d_n, EXP2_FRAC, STATE_LIMIT);
                 *h_n = (kept + input).clamp(-STATE_LIMIT, STATE_LIMIT);
                 y += output_round
                     .apply(*h_n, i32::from(c_n))
@@ -197,7 +199,7 @@ pub(crate) fn scan_step(
         } else {
             for (((h_n, &d_n), &b_n), &c_n) in h.iter_mut().zip(&*decay).zip(row.b).zip(row.c) {
                 let input = mul_round_clamp(delta_u, i32::from(b_n), input_shift, STATE_LIMIT);
-                let kept = mul_round_clamp(*h_n, d_n, 30, STATE_LIMIT);
+                let kept = mul_round_clamp(*h_n, d_n, EXP2_FRAC, STATE_LIMIT);
                 *h_n = (kept + input).clamp(-STATE_LIMIT, STATE_LIMIT);
                 y += mul_round_clamp(i32::from(c_n), *h_n, output_shift, output_limit);
             }
