@@ -14,6 +14,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Compress, decompress and verify the bundled sample with the bundled model, beside
+    /// xz, zlib, zstd and brotli (no downloads, under a minute).
+    Demo(DemoArgs),
+    /// Run an experiment: train → compress → decompress, as BOA's main.py does.
+    Run(RunArgs),
+    /// Write a new experiment file, asking for each setting (or taking them as flags).
+    NewExperiment(NewExperimentArgs),
+    /// Compare general-purpose compressors (and boa, given a model) on a file.
+    Baseline(BaselineArgs),
     /// Show a .boa file's header, chunk table and checksums.
     Info(InfoArgs),
     /// Train a byte model as an experiment file describes.
@@ -115,9 +124,10 @@ pub struct EvalArgs {
     /// The file to measure.
     pub file: PathBuf,
     /// A float checkpoint: a boa checkpoint folder, or a BOA .pt file.
-    #[arg(long, required_unless_present = "model")]
+    #[arg(long)]
     pub checkpoint: Option<PathBuf>,
-    /// An integer model (.boam): adds the engine's and the coded bits per byte.
+    /// An integer model (.boam): adds the engine's and the coded bits per byte. Default,
+    /// when no checkpoint is given either: the bundled model.
     #[arg(long, short)]
     pub model: Option<PathBuf>,
     /// Chunk length in bytes (as `boa compress`).
@@ -129,6 +139,10 @@ pub struct EvalArgs {
     /// No progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Write PNG charts (calibration, top-k accuracy, byte confusion, bits per byte along
+    /// the file) of the integer model's predictions into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub plots: Option<PathBuf>,
 }
 
 /// Default chunk length: 256 KiB keeps the framing below 0.01 % at ratio 4 while leaving
@@ -156,59 +170,75 @@ pub struct QuantizeArgs {
     pub no_progress: bool,
 }
 
+/// Where `compress` and `decompress` write, zstd-style.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Where to write (`-` for stdout). Default: INPUT.boa when compressing, INPUT
+    /// without .boa when decompressing, stdout when reading stdin.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Write to stdout.
+    #[arg(long = "stdout", short = 'c')]
+    pub stdout: bool,
+    /// Replace an existing output file; write compressed data to a terminal.
+    #[arg(long, short)]
+    pub force: bool,
+    /// Keep the input file (the default; the opposite of --rm).
+    #[arg(long, short, conflicts_with = "rm")]
+    pub keep: bool,
+    /// Remove the input file once the output is complete.
+    #[arg(long)]
+    pub rm: bool,
+    /// No progress bar (bars only ever show when stderr is a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+    /// No summary line on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct CompressArgs {
-    /// The file to compress.
+    /// The file to compress (`-` or nothing: stdin).
+    #[arg(default_value = "-")]
     pub input: PathBuf,
-    /// The integer model (.boam).
+    /// The integer model (.boam). Default: the bundled model (KM3NeT amplitudes).
     #[arg(long, short)]
-    pub model: PathBuf,
-    /// Where to write the .boa file.
-    #[arg(long, short)]
-    pub output: PathBuf,
+    pub model: Option<PathBuf>,
     /// Store the model in the file, so that it decompresses without it.
     #[arg(long)]
     pub embed_model: bool,
     /// Chunk length in bytes (chunks are coded independently, in parallel).
     #[arg(long, default_value_t = DEFAULT_CHUNK_LEN)]
     pub chunk_len: u32,
-    /// Replace an existing output file.
-    #[arg(long, short)]
-    pub force: bool,
-    /// No progress bar.
-    #[arg(long)]
-    pub no_progress: bool,
+    #[command(flatten)]
+    pub out: OutputArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct DecompressArgs {
-    /// The .boa file.
+    /// The .boa file (`-` or nothing: stdin).
+    #[arg(default_value = "-")]
     pub input: PathBuf,
-    /// The integer model (.boam); not needed when the file embeds its model.
+    /// The integer model (.boam). Default: the model embedded in the file, else the
+    /// bundled model if the file was made with it.
     #[arg(long, short)]
     pub model: Option<PathBuf>,
-    /// Where to write the original bytes.
-    #[arg(long, short)]
-    pub output: PathBuf,
     /// Chunks decoded in lock step per thread (0: spread the file's chunks over the
     /// threads, at most 16 per step).
     #[arg(long, default_value_t = 0)]
     pub lanes: usize,
-    /// Replace an existing output file.
-    #[arg(long, short)]
-    pub force: bool,
-    /// No progress bar.
-    #[arg(long)]
-    pub no_progress: bool,
+    #[command(flatten)]
+    pub out: OutputArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// The file to compress and decompress.
     pub input: PathBuf,
-    /// The integer model (.boam).
+    /// The integer model (.boam). Default: the bundled model.
     #[arg(long, short)]
-    pub model: PathBuf,
+    pub model: Option<PathBuf>,
     /// Chunk length in bytes.
     #[arg(long, default_value_t = DEFAULT_CHUNK_LEN)]
     pub chunk_len: u32,
@@ -243,4 +273,123 @@ pub struct BenchEngineArgs {
     /// Timed runs (the median is reported).
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Bytes of the held-out sample to use (at most its 524,288).
+    #[arg(long)]
+    pub bytes: Option<usize>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("only")
+        .args(["train_only", "compress_only", "decompress_only", "evaluate_only", "comparison_baseline_only"])
+))]
+pub struct RunArgs {
+    /// The experiment: a YAML file, or NAME for experiments/NAME.yaml.
+    #[arg(long, short)]
+    pub config: String,
+    /// Print how long each step took.
+    #[arg(long)]
+    pub show_timings: bool,
+    /// No progress bars (overrides the experiment's `progress`).
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Train on cpu, cuda or wgpu (overrides `device`).
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Train in fp32, bf16 or fp16 (overrides `precision`).
+    #[arg(long)]
+    pub precision: Option<String>,
+    /// Only train (and write the integer model).
+    #[arg(long)]
+    pub train_only: bool,
+    /// Only compress, with the model already trained.
+    #[arg(long)]
+    pub compress_only: bool,
+    /// Only decompress the experiment's .boa file.
+    #[arg(long)]
+    pub decompress_only: bool,
+    /// The model folder (overrides `model_path`), or an integer model file (.boam) to
+    /// use instead of training one.
+    #[arg(long)]
+    pub model_path: Option<PathBuf>,
+    /// After decompressing, check the bytes against the original (exit 1 if they differ).
+    #[arg(long)]
+    pub verify: bool,
+    /// After the pipeline, measure bits per byte and write evaluation plots.
+    #[arg(long)]
+    pub evaluate: bool,
+    /// Only measure bits per byte and write evaluation plots, with the model already trained.
+    #[arg(long)]
+    pub evaluate_only: bool,
+    /// Only run the baseline compressors (xz, zlib, zstd, brotli) on the file to compress.
+    #[arg(long)]
+    pub comparison_baseline_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NewExperimentArgs {
+    /// Where to write the experiment (default: experiments/NAME.yaml).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Ask nothing: every setting not given as a flag takes its default.
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Replace an existing file.
+    #[arg(long, short)]
+    pub force: bool,
+    /// Experiment name (letters, digits, `-`, `_`).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The training data.
+    #[arg(long)]
+    pub file_path: Option<PathBuf>,
+    /// cpu, cuda or wgpu.
+    #[arg(long)]
+    pub device: Option<String>,
+    /// fp32, bf16 or fp16.
+    #[arg(long)]
+    pub precision: Option<String>,
+    /// Model preset: tiny, boa or boa-8.
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Bytes per training sequence.
+    #[arg(long)]
+    pub seq_len: Option<usize>,
+    /// Sequences per step.
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Learning rate.
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// Passes over the training split.
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Chunks to cut the compressed file into.
+    #[arg(long)]
+    pub chunks_count: Option<usize>,
+    /// The file to compress (default: the training data).
+    #[arg(long)]
+    pub file_to_compress: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// The file to compress.
+    pub file: PathBuf,
+    /// Also run boa with this integer model (.boam); `default` for the bundled one.
+    #[arg(long, short)]
+    pub model: Option<PathBuf>,
+    /// Chunk length for boa, in bytes.
+    #[arg(long, default_value_t = DEFAULT_CHUNK_LEN)]
+    pub chunk_len: u32,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }

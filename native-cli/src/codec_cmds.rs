@@ -1,9 +1,9 @@
 //! `boa compress`, `boa decompress`, `boa verify`: the integer engine through the `.boa`
-//! container.
+//! container, with zstd's conventions for inputs and outputs (see [`crate::io`]).
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::{BufReader, Read};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -14,7 +14,9 @@ use boa_core::container::{
 use boa_core::engine::Engine;
 use serde_json::json;
 
-use crate::cli::{CompressArgs, DecompressArgs, VerifyArgs};
+use crate::bundled;
+use crate::cli::{CompressArgs, DecompressArgs, OutputArgs, VerifyArgs};
+use crate::io::{self, Source};
 use crate::progress::bytes_bar;
 
 /// Reads and loads a `.boam` model; returns the engine and the file's bytes.
@@ -26,92 +28,72 @@ pub fn load_engine(path: &Path) -> anyhow::Result<(Engine, Vec<u8>)> {
     Ok((engine, bytes))
 }
 
-/// Writes through a temporary file next to `path`, renamed into place only when `write`
-/// succeeds: a failure never leaves a partial output. Refuses to replace a file unless
-/// `force`.
-pub fn write_atomically(
-    path: &Path,
-    force: bool,
-    write: impl FnOnce(&mut BufWriter<File>) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    if path.exists() && !force {
-        bail!(
-            "{} already exists (use --force to replace it)",
-            path.display()
-        );
+/// The model at `path`, or the bundled default model.
+pub fn load_engine_or_default(path: Option<&Path>) -> anyhow::Result<(Engine, Vec<u8>)> {
+    match path {
+        Some(path) => load_engine(path),
+        None => Ok((bundled::default_engine()?, bundled::DEFAULT_MODEL.to_vec())),
     }
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let temp = tempfile::NamedTempFile::new_in(&parent)
-        .with_context(|| format!("cannot create a file in {}", parent.display()))?;
-    let mut writer = BufWriter::new(temp.reopen()?);
-    write(&mut writer)?;
-    writer
-        .flush()
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    drop(writer);
-    readable_by_all(temp.path())?;
-    let persisted = if force {
-        temp.persist(path)
-    } else {
-        temp.persist_noclobber(path)
-    };
-    persisted.with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
-}
-
-/// Temporary files are private (0600); outputs get the usual 0644.
-#[cfg(unix)]
-fn readable_by_all(path: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))?;
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn readable_by_all(_path: &Path) -> anyhow::Result<()> {
-    Ok(())
 }
 
 fn rate(bytes: u64, seconds: f64) -> String {
     format!("{:.1} KB/s", bytes as f64 / 1000.0 / seconds.max(1e-9))
 }
 
+/// Removes the input after success when `--rm` asks for it (never stdin).
+fn remove_input_if_asked(source: &Source, out: &OutputArgs) -> anyhow::Result<()> {
+    if let (true, Source::File(path)) = (out.rm, source) {
+        std::fs::remove_file(path)
+            .with_context(|| format!("cannot remove {}", path.display()))?;
+    }
+    Ok(())
+}
+
 pub fn compress(args: &CompressArgs) -> anyhow::Result<ExitCode> {
-    let (engine, model_bytes) = load_engine(&args.model)?;
-    let input =
-        File::open(&args.input).with_context(|| format!("cannot read {}", args.input.display()))?;
-    let total = input.metadata().map(|m| m.len()).unwrap_or(0);
+    let source = Source::parse(&args.input);
+    let sink = io::compressed_sink(&source, args.out.output.as_deref(), args.out.stdout);
+    if let Source::File(path) = &source
+        && path.extension().is_some_and(|ext| ext == io::SUFFIX)
+        && args.out.output.is_none()
+    {
+        bail!(
+            "{} already ends in .{} (give an output name with -o to compress it anyway)",
+            path.display(),
+            io::SUFFIX
+        );
+    }
+    io::check_output(&source, &sink, args.out.force)?;
+    io::refuse_binary_to_terminal(&sink, args.out.force)?;
+    let (engine, model_bytes) = load_engine_or_default(args.model.as_deref())?;
+    let input = source.open()?;
     let options = CompressOptions {
         chunk_len: args.chunk_len,
         batch_chunks: 0,
         embedded_model: args.embed_model.then_some(model_bytes.as_slice()),
     };
-    let bar = bytes_bar(total, !args.no_progress, "compressing");
+    let bar = bytes_bar(source.len(), !args.out.no_progress, "compressing");
     let started = Instant::now();
     let mut summary = None;
-    write_atomically(&args.output, args.force, |out| {
+    io::write_sink(&sink, args.out.force, |out| {
         let done = boa_core::container::compress(
             &engine,
             BufReader::new(input),
             out,
             &options,
-            &mut |n| {
-                bar.set_position(n);
-            },
-        )?;
+            &mut |n| bar.set_position(n),
+        )
+        .with_context(|| format!("cannot compress {}", source.display()))?;
         summary = Some(done);
         Ok(())
     })?;
     bar.finish_and_clear();
+    remove_input_if_asked(&source, &args.out)?;
     let seconds = started.elapsed().as_secs_f64();
-    if let Some(s) = summary {
+    if let (Some(s), false) = (summary, args.out.quiet) {
         eprintln!(
             "{} → {}: {} → {} bytes (ratio {:.3}), {} chunk(s), {:.2} s, {}",
-            args.input.display(),
-            args.output.display(),
+            source.display(),
+            sink.display(),
             s.original_len,
             s.compressed_len,
             s.original_len as f64 / s.compressed_len.max(1) as f64,
@@ -129,60 +111,85 @@ pub fn auto_lanes(chunks: u64) -> usize {
     chunks.div_ceil(threads.max(1)).clamp(1, 16) as usize
 }
 
+/// The engine that decodes a file: `-m`, else the embedded model, else the bundled
+/// default when the file was made with it.
+fn decoding_engine(
+    model: Option<&Path>,
+    decoder: &StreamDecoder<impl Read>,
+    source: &Source,
+) -> anyhow::Result<Engine> {
+    if let Some(path) = model {
+        return Ok(load_engine(path)?.0);
+    }
+    if let Some(bytes) = decoder.embedded_model() {
+        return Engine::from_bytes(bytes).context("the embedded model is unusable");
+    }
+    let wanted = decoder.header().fingerprint;
+    if wanted == bundled::default_fingerprint() {
+        return bundled::default_engine();
+    }
+    bail!(
+        "{} was made with model {wanted}, which it does not embed and which is not the \
+         bundled default: give it with -m MODEL.boam",
+        source.display()
+    )
+}
+
+/// The original length and chunk count of a `.boa` file, read from its footer (for the
+/// progress bar and the lanes); `None` for pipes.
+fn boa_file_sizes(source: &Source) -> Option<(u64, u64)> {
+    let Source::File(path) = source else {
+        return None;
+    };
+    let file = BoaFile::open(BufReader::new(File::open(path).ok()?)).ok()?;
+    Some((file.original_len(), u64::from(file.footer().chunk_count)))
+}
+
 pub fn decompress(args: &DecompressArgs) -> anyhow::Result<ExitCode> {
-    let open =
-        || File::open(&args.input).with_context(|| format!("cannot read {}", args.input.display()));
-    let context = || format!("cannot decompress {}", args.input.display());
-    let mut file = BoaFile::open(BufReader::new(open()?)).with_context(context)?;
-    let embedded = if args.model.is_none() {
-        file.embedded_model().with_context(context)?
-    } else {
-        None
+    let source = Source::parse(&args.input);
+    let sink = io::decompressed_sink(&source, args.out.output.as_deref(), args.out.stdout)?;
+    io::check_output(&source, &sink, args.out.force)?;
+    let context = || format!("cannot decompress {}", source.display());
+    let sizes = boa_file_sizes(&source);
+    let decoder = StreamDecoder::new(BufReader::new(source.open()?)).with_context(context)?;
+    let engine = decoding_engine(args.model.as_deref(), &decoder, &source)?;
+    let lanes = match (args.lanes, sizes) {
+        (0, Some((_, chunks))) => auto_lanes(chunks),
+        (0, None) => 16,
+        (lanes, _) => lanes,
     };
-    let engine = match (&args.model, embedded) {
-        (Some(path), _) => load_engine(path)?.0,
-        (None, Some(bytes)) => {
-            Engine::from_bytes(&bytes).context("the embedded model is unusable")?
-        }
-        (None, None) => bail!(
-            "{} does not embed its model: give the model with --model MODEL.boam",
-            args.input.display()
-        ),
-    };
-    let lanes = if args.lanes == 0 {
-        auto_lanes(u64::from(file.footer().chunk_count))
-    } else {
-        args.lanes
-    };
-    let total = file.original_len();
-    drop(file);
     let options = DecompressOptions {
         lanes,
         batch_chunks: 0,
     };
-    let bar = bytes_bar(total, !args.no_progress, "decompressing");
+    let bar = bytes_bar(sizes.map(|s| s.0), !args.out.no_progress, "decompressing");
     let started = Instant::now();
-    write_atomically(&args.output, args.force, |out| {
-        StreamDecoder::new(BufReader::new(open()?))?
+    let mut total = 0;
+    io::write_sink(&sink, args.out.force, |out| {
+        total = decoder
             .decode_into(&engine, out, &options, &mut |n| bar.set_position(n))
-            .with_context(|| format!("cannot decompress {}", args.input.display()))?;
+            .with_context(context)?
+            .original_len;
         Ok(())
     })?;
     bar.finish_and_clear();
+    remove_input_if_asked(&source, &args.out)?;
     let seconds = started.elapsed().as_secs_f64();
-    eprintln!(
-        "{} → {}: {} bytes, checksums verified, {:.2} s, {}",
-        args.input.display(),
-        args.output.display(),
-        total,
-        seconds,
-        rate(total, seconds)
-    );
+    if !args.out.quiet {
+        eprintln!(
+            "{} → {}: {} bytes, checksums verified, {:.2} s, {}",
+            source.display(),
+            sink.display(),
+            total,
+            seconds,
+            rate(total, seconds)
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
-    let (engine, _) = load_engine(&args.model)?;
+    let (engine, _) = load_engine_or_default(args.model.as_deref())?;
     let data = std::fs::read(&args.input)
         .with_context(|| format!("cannot read {}", args.input.display()))?;
     let options = CompressOptions {

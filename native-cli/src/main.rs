@@ -3,11 +3,19 @@
 //! Exit codes: 0 success; 1 failure (unreadable, corrupt or mismatched input, I/O
 //! errors); 2 invalid command line. A closed output pipe ends the program quietly with 0.
 
+mod baselines;
 mod bench_engine;
+mod bundled;
 mod cli;
 mod codec_cmds;
+mod compare;
+mod demo;
 mod info;
+mod io;
 mod model_cmds;
+mod new_experiment;
+mod pipeline;
+mod plots;
 mod progress;
 mod train;
 
@@ -31,6 +39,10 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Demo(args) => demo::run(&args),
+        Command::Run(args) => pipeline::run(&args),
+        Command::NewExperiment(args) => new_experiment::run(&args),
+        Command::Baseline(args) => compare::run(&args),
         Command::Info(args) => info::run(&args),
         Command::Train(args) => train::run(&args),
         Command::BenchTrain(args) => train::bench(&args),

@@ -19,6 +19,7 @@ use boa_core::ModelFingerprint;
 use boa_core::quantize::QuantizeOptions;
 
 use crate::cli::{EvalArgs, ImportArgs, QuantizeArgs};
+use crate::plots::Prediction;
 use crate::progress::bytes_bar;
 
 /// The CPU device, 32-bit floats: float inference happens there.
@@ -70,10 +71,14 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<ExitCode> {
     out.insert("bytes".into(), json!(bytes.len()));
     out.insert("chunk_len".into(), json!(args.chunk_len));
     let chunk_len = args.chunk_len as usize;
-    let engine = match &args.model {
-        Some(path) => Some(crate::codec_cmds::load_engine(path)?.0),
-        None => None,
+    let engine = match (&args.model, &args.checkpoint) {
+        (Some(path), _) => Some(crate::codec_cmds::load_engine(path)?.0),
+        (None, None) => Some(crate::bundled::default_engine()?),
+        (None, Some(_)) => None,
     };
+    if args.plots.is_some() && engine.is_none() {
+        bail!("--plots charts the integer model's predictions: give it with -m MODEL.boam");
+    }
     let temperature = engine.as_ref().and_then(|e| e.model().temperature());
     let mut float_bpb = None;
     if let Some(checkpoint) = &args.checkpoint {
@@ -95,6 +100,10 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<ExitCode> {
     if let Some(engine) = &engine {
         engine_figures(engine, &bytes, args.chunk_len, float_bpb, &mut out)?;
         out.insert("temperature".into(), json!(temperature));
+        if let Some(dir) = &args.plots {
+            let charts = write_eval_plots(engine, &bytes, chunk_len, dir, &args.file)?;
+            out.insert("plots".into(), json!(charts));
+        }
     }
     out.insert("seconds".into(), json!(started.elapsed().as_secs_f64()));
     if args.json {
@@ -164,6 +173,73 @@ fn engine_figures(
     Ok(())
 }
 
+/// Runs the engine over `bytes` in chunks of `chunk_len` (as `boa compress` codes them)
+/// and writes the charts of `boa eval --plots`; returns their paths and top-1 accuracy.
+fn write_eval_plots(
+    engine: &boa_core::Engine,
+    bytes: &[u8],
+    chunk_len: usize,
+    dir: &Path,
+    file: &Path,
+) -> anyhow::Result<serde_json::Value> {
+    let predictions = engine_predictions(engine, bytes, chunk_len)?;
+    let title = file
+        .file_name()
+        .map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into());
+    let paths = crate::plots::write_plots(dir, &predictions, &title)
+        .with_context(|| format!("cannot write the plots into {}", dir.display()))?;
+    let top1 = predictions.iter().filter(|p| p.rank == 0).count() as f64
+        / predictions.len().max(1) as f64;
+    Ok(json!({
+        "files": paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "top1_accuracy": top1,
+    }))
+}
+
+/// What the engine predicted for every byte, chunk by chunk in parallel.
+fn engine_predictions(
+    engine: &boa_core::Engine,
+    bytes: &[u8],
+    chunk_len: usize,
+) -> anyhow::Result<Vec<Prediction>> {
+    use boa_core::predictor::Predictor;
+    use rayon::prelude::*;
+    let chunks: Result<Vec<Vec<Prediction>>, _> = bytes
+        .par_chunks(chunk_len.max(1))
+        .map(|chunk| {
+            let mut out = Vec::with_capacity(chunk.len());
+            let mut symbols = chunk.iter();
+            engine.chunk_tables(chunk, &mut |table| {
+                if let Some(&actual) = symbols.next() {
+                    out.push(prediction(table, actual));
+                }
+            })?;
+            Ok::<_, boa_core::predictor::PredictError>(out)
+        })
+        .collect();
+    let chunks = chunks.map_err(|e| anyhow::anyhow!(e))?;
+    Ok(chunks.into_iter().flatten().collect())
+}
+
+/// One byte's prediction from its frequency table. Ties rank by byte value.
+fn prediction(table: &boa_core::coder::FrequencyTable, actual: u8) -> Prediction {
+    let freq = |s: u8| table.frequency(s);
+    let predicted = (0..=255u8)
+        .max_by_key(|&s| (freq(s), std::cmp::Reverse(s)))
+        .unwrap_or(0);
+    let total = f64::from(table.cumulative_table()[256]);
+    let ahead = (0..=255u8)
+        .filter(|&s| freq(s) > freq(actual) || (freq(s) == freq(actual) && s < actual))
+        .count();
+    Prediction {
+        actual,
+        predicted,
+        confidence: f64::from(freq(predicted)) / total,
+        rank: u8::try_from(ahead).unwrap_or(u8::MAX),
+        bits: table.cost_bits(actual),
+    }
+}
+
 fn print_eval(file: &Path, out: &serde_json::Map<String, serde_json::Value>) {
     println!("{}", file.display());
     for (key, value) in out {
@@ -197,7 +273,7 @@ pub fn quantize(args: &QuantizeArgs) -> anyhow::Result<ExitCode> {
         })?;
     bar.finish_and_clear();
     let bytes = quantized.to_bytes();
-    crate::codec_cmds::write_atomically(&args.output, args.force, |out| {
+    crate::io::write_atomically(&args.output, args.force, |out| {
         out.write_all(&bytes)?;
         Ok(())
     })?;

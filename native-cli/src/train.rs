@@ -10,7 +10,7 @@ use boa_core::train::checkpoint;
 use boa_core::train::data::{Splits, read_slice};
 use boa_core::train::{
     BatchProgress, DeviceKind, EpochReport, ExperimentConfig, Precision, TrainObserver,
-    TrainOptions, time_training_steps, train,
+    TrainOptions, TrainReport, time_training_steps, train,
 };
 use indicatif::ProgressBar;
 use serde_json::json;
@@ -83,6 +83,35 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     experiment
         .validate()
         .map_err(|message| anyhow::anyhow!("{message} (after command-line overrides)"))?;
+    let progress = !args.no_progress && experiment.progress;
+    let (report, integer_model) = train_experiment(&experiment, args.resume, progress)?;
+    if args.json {
+        let epochs: Vec<_> = report
+            .epochs
+            .iter()
+            .map(|e| json!({"epoch": e.epoch, "train_bpb": e.train_bpb, "val_bpb": e.val_bpb, "bytes_per_second": e.bytes_per_second}))
+            .collect();
+        let out = json!({
+            "name": experiment.name,
+            "resumed_after": report.resumed_after,
+            "epochs": epochs,
+            "test_bpb": report.test_bpb,
+            "bytes_per_second": report.bytes_per_second,
+            "final_checkpoint": report.final_checkpoint,
+            "integer_model": integer_model,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Trains an experiment, reporting on stderr, and writes its integer model beside the
+/// final checkpoint; returns the report and the integer model's path.
+pub(crate) fn train_experiment(
+    experiment: &ExperimentConfig,
+    resume: bool,
+    progress: bool,
+) -> anyhow::Result<(TrainReport, Option<PathBuf>)> {
     let model = experiment.model_config().map_err(anyhow::Error::msg)?;
     eprintln!(
         "training {} ({} parameters: d_model {}, {} layer(s)) on {} in {}, data {}",
@@ -96,14 +125,14 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     );
     let mut console = Console {
         bar: None,
-        enabled: !args.no_progress && experiment.progress,
+        enabled: progress,
         quiet: false,
     };
     let options = TrainOptions {
-        resume: args.resume,
+        resume,
         ..TrainOptions::default()
     };
-    let report = train(&experiment, &options, &mut console)?;
+    let report = train(experiment, &options, &mut console)?;
     let test = report.test_bpb.map_or("n/a".into(), |v| format!("{v:.4}"));
     let last = report
         .final_checkpoint
@@ -115,27 +144,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         last.as_deref().unwrap_or("-")
     );
     let integer_model = match &report.final_checkpoint {
-        Some(folder) => Some(write_integer_model(&experiment, folder)?),
+        Some(folder) => Some(write_integer_model(experiment, folder)?),
         None => None,
     };
-    if args.json {
-        let epochs: Vec<_> = report
-            .epochs
-            .iter()
-            .map(|e| json!({"epoch": e.epoch, "train_bpb": e.train_bpb, "val_bpb": e.val_bpb, "bytes_per_second": e.bytes_per_second}))
-            .collect();
-        let out = json!({
-            "name": experiment.name,
-            "resumed_after": report.resumed_after,
-            "epochs": epochs,
-            "test_bpb": report.test_bpb,
-            "bytes_per_second": report.bytes_per_second,
-            "final_checkpoint": last,
-            "integer_model": integer_model,
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok((report, integer_model))
 }
 
 pub fn bench(args: &BenchTrainArgs) -> anyhow::Result<ExitCode> {

@@ -27,7 +27,7 @@ pub struct ExperimentConfig {
     #[serde(default = "default_precision")]
     pub precision: String,
     /// Folder for checkpoints (the final model goes to `model_path/final`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_path: Option<PathBuf>,
     /// Sequence length and batch size.
     pub dataloader: DataloaderConfig,
@@ -39,7 +39,7 @@ pub struct ExperimentConfig {
     #[serde(default = "default_splits")]
     pub splits: [f64; 3],
     /// Compression settings (used by `boa run`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compression: Option<CompressionSection>,
 }
 
@@ -58,13 +58,13 @@ pub struct DataloaderConfig {
 #[serde(deny_unknown_fields)]
 pub struct ModelSection {
     /// `tiny`, `boa` or `boa-8`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preset: Option<String>,
     /// Width (overrides the preset).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub d_model: Option<usize>,
     /// Depth (overrides the preset).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_layers: Option<usize>,
 }
 
@@ -86,7 +86,7 @@ pub struct TrainingSection {
     #[serde(default)]
     pub data_offset: u64,
     /// Use at most this many bytes of `file_path` (all when absent).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_bytes: Option<u64>,
 }
 
@@ -95,10 +95,10 @@ pub struct TrainingSection {
 #[serde(deny_unknown_fields)]
 pub struct CompressionSection {
     /// Number of chunks to cut the file into.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chunks_count: Option<usize>,
     /// The file to compress (defaults to `file_path`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_to_compress: Option<PathBuf>,
 }
 

@@ -11,7 +11,9 @@ use std::path::PathBuf;
 
 use burn::tensor::{Device, FloatDType};
 
-pub use config::ExperimentConfig;
+pub use config::{
+    CompressionSection, DataloaderConfig, ExperimentConfig, ModelSection, TrainingSection,
+};
 pub use trainer::{
     BatchProgress, EpochReport, TrainObserver, TrainOptions, TrainReport, time_training_steps,
     train,
