@@ -40,6 +40,9 @@ mod tests {
         assert!(default_engine().is_ok());
         assert_eq!(SAMPLE.len(), 3 << 19);
         assert_eq!(held_out_sample().len(), 1 << 19);
-        assert!(SAMPLE.len() <= 2_000_000, "the bundled sample must stay ≤ 2 MB");
+        assert!(
+            SAMPLE.len() <= 2_000_000,
+            "the bundled sample must stay ≤ 2 MB"
+        );
     }
 }

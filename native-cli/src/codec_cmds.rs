@@ -43,8 +43,7 @@ fn rate(bytes: u64, seconds: f64) -> String {
 /// Removes the input after success when `--rm` asks for it (never stdin).
 fn remove_input_if_asked(source: &Source, out: &OutputArgs) -> anyhow::Result<()> {
     if let (true, Source::File(path)) = (out.rm, source) {
-        std::fs::remove_file(path)
-            .with_context(|| format!("cannot remove {}", path.display()))?;
+        std::fs::remove_file(path).with_context(|| format!("cannot remove {}", path.display()))?;
     }
     Ok(())
 }
@@ -55,6 +54,7 @@ pub fn compress(args: &CompressArgs) -> anyhow::Result<ExitCode> {
     if let Source::File(path) = &source
         && path.extension().is_some_and(|ext| ext == io::SUFFIX)
         && args.out.output.is_none()
+        && !args.out.stdout
     {
         bail!(
             "{} already ends in .{} (give an output name with -o to compress it anyway)",

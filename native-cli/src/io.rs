@@ -258,10 +258,7 @@ mod tests {
             compressed_sink(&file("dir/run.bin"), None, false),
             Sink::File("dir/run.bin.boa".into())
         );
-        assert_eq!(
-            compressed_sink(&Source::Stdin, None, false),
-            Sink::Stdout
-        );
+        assert_eq!(compressed_sink(&Source::Stdin, None, false), Sink::Stdout);
         assert_eq!(
             compressed_sink(&file("a"), Some(Path::new("-")), false),
             Sink::Stdout
@@ -289,7 +286,10 @@ mod tests {
         });
         assert!(result.is_err());
         assert!(!path.exists());
-        assert_eq!(std::fs::read_dir(dir.path()).map(|d| d.count()).ok(), Some(0));
+        assert_eq!(
+            std::fs::read_dir(dir.path()).map(|d| d.count()).ok(),
+            Some(0)
+        );
     }
 
     #[test]

@@ -183,13 +183,14 @@ fn write_eval_plots(
     file: &Path,
 ) -> anyhow::Result<serde_json::Value> {
     let predictions = engine_predictions(engine, bytes, chunk_len)?;
-    let title = file
-        .file_name()
-        .map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into());
+    let title = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into(),
+    );
     let paths = crate::plots::write_plots(dir, &predictions, &title)
         .with_context(|| format!("cannot write the plots into {}", dir.display()))?;
-    let top1 = predictions.iter().filter(|p| p.rank == 0).count() as f64
-        / predictions.len().max(1) as f64;
+    let top1 =
+        predictions.iter().filter(|p| p.rank == 0).count() as f64 / predictions.len().max(1) as f64;
     Ok(json!({
         "files": paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         "top1_accuracy": top1,

@@ -68,10 +68,16 @@ impl<R: BufRead> Lines<R> {
         eprint!("{prompt} [{hint}]: ");
         std::io::stderr().flush().ok();
         let mut answer = String::new();
-        let n = self.input.read_line(&mut answer).context("cannot read the answers")?;
+        let n = self
+            .input
+            .read_line(&mut answer)
+            .context("cannot read the answers")?;
         self.line += 1;
         if n == 0 {
-            bail!("the answers ended before the question `{prompt}` (line {})", self.line);
+            bail!(
+                "the answers ended before the question `{prompt}` (line {})",
+                self.line
+            );
         }
         eprintln!();
         Ok(answer.trim().to_string())
@@ -81,14 +87,22 @@ impl<R: BufRead> Lines<R> {
 impl<R: BufRead> Prompter for Lines<R> {
     fn text(&mut self, prompt: &str, default: &str) -> anyhow::Result<String> {
         let answer = self.read(prompt, default)?;
-        Ok(if answer.is_empty() { default.to_string() } else { answer })
+        Ok(if answer.is_empty() {
+            default.to_string()
+        } else {
+            answer
+        })
     }
 
     fn select(&mut self, prompt: &str, options: &[&str], default: usize) -> anyhow::Result<String> {
         let hint = options.join("/");
         let answer = self.read(prompt, &hint)?;
         Ok(if answer.is_empty() {
-            options.get(default).copied().unwrap_or_default().to_string()
+            options
+                .get(default)
+                .copied()
+                .unwrap_or_default()
+                .to_string()
         } else {
             answer
         })
@@ -108,7 +122,11 @@ impl Prompter for Defaults {
     }
 
     fn select(&mut self, _: &str, options: &[&str], default: usize) -> anyhow::Result<String> {
-        Ok(options.get(default).copied().unwrap_or_default().to_string())
+        Ok(options
+            .get(default)
+            .copied()
+            .unwrap_or_default()
+            .to_string())
     }
 
     fn refuse(&mut self, _: &str) {}
@@ -135,7 +153,10 @@ fn ask<T>(
             Err(message) => prompter.refuse(&message),
         }
     }
-    bail!("no valid answer for `{}` after {MAX_ATTEMPTS} tries", question.prompt)
+    bail!(
+        "no valid answer for `{}` after {MAX_ATTEMPTS} tries",
+        question.prompt
+    )
 }
 
 /// Refused answers allowed per question before giving up (a pipe cannot retype).
@@ -175,7 +196,8 @@ impl<'a> Question<'a> {
 fn parse_name(s: &str) -> Result<String, String> {
     let ok = !s.is_empty()
         && s.len() <= 64
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(s.to_string())
     } else {
@@ -194,9 +216,9 @@ fn parse_existing_file(s: &str) -> Result<PathBuf, String> {
     }
 }
 
-fn parse_number<T: std::str::FromStr>(s: &str, min: T) -> Result<T, String>
+fn parse_number<T>(s: &str, min: T) -> Result<T, String>
 where
-    T: PartialOrd + std::fmt::Display,
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
 {
     match s.parse::<T>() {
         Ok(v) if v >= min => Ok(v),
@@ -226,23 +248,94 @@ const PRECISIONS: &[&str] = &["fp32", "bf16", "fp16"];
 const BUNDLED_SAMPLE: &str = "data/km3-amplitudes.bin";
 
 /// Collects the answers into an experiment (paths as answered, relative to here).
-fn questionnaire(args: &NewExperimentArgs, p: &mut dyn Prompter) -> anyhow::Result<ExperimentConfig> {
+fn questionnaire(
+    args: &NewExperimentArgs,
+    p: &mut dyn Prompter,
+) -> anyhow::Result<ExperimentConfig> {
     let path_flag = |v: &Option<PathBuf>| v.as_ref().map(|p| p.display().to_string());
-    let name = ask(p, args.name.clone(), Question::text("Experiment name", "name", "my-experiment"), parse_name)?;
-    let sample = if Path::new(BUNDLED_SAMPLE).is_file() { BUNDLED_SAMPLE } else { "" };
-    let file_path = ask(p, path_flag(&args.file_path), Question::text("Training data file", "file-path", sample), parse_existing_file)?;
-    let device = ask(p, args.device.clone(), Question::select("Device", "device", DEVICES, 0), parse_choice(DEVICES))?;
-    let precision = ask(p, args.precision.clone(), Question::select("Precision", "precision", PRECISIONS, 0), parse_choice(PRECISIONS))?;
+    let name = ask(
+        p,
+        args.name.clone(),
+        Question::text("Experiment name", "name", "my-experiment"),
+        parse_name,
+    )?;
+    let sample = if Path::new(BUNDLED_SAMPLE).is_file() {
+        BUNDLED_SAMPLE
+    } else {
+        ""
+    };
+    let file_path = ask(
+        p,
+        path_flag(&args.file_path),
+        Question::text("Training data file", "file-path", sample),
+        parse_existing_file,
+    )?;
+    let device = ask(
+        p,
+        args.device.clone(),
+        Question::select("Device", "device", DEVICES, 0),
+        parse_choice(DEVICES),
+    )?;
+    let precision = ask(
+        p,
+        args.precision.clone(),
+        Question::select("Precision", "precision", PRECISIONS, 0),
+        parse_choice(PRECISIONS),
+    )?;
     // The small preset on a CPU, BOA's own size on a GPU.
     let preset_default = usize::from(device != "cpu");
-    let preset = ask(p, args.preset.clone(), Question::select("Model preset", "preset", &ModelConfig::PRESETS, preset_default), parse_choice(&ModelConfig::PRESETS))?;
-    let seq_len = ask(p, args.seq_len.map(|v| v.to_string()), Question::text("Sequence length (bytes)", "seq-len", "256"), |s| parse_number(s, 2usize))?;
-    let batch_size = ask(p, args.batch_size.map(|v| v.to_string()), Question::text("Batch size (sequences)", "batch-size", "32"), |s| parse_number(s, 1usize))?;
-    let lr = ask(p, args.lr.map(|v| v.to_string()), Question::text("Learning rate", "lr", "0.003"), parse_lr)?;
-    let epochs = ask(p, args.epochs.map(|v| v.to_string()), Question::text("Epochs", "epochs", "4"), |s| parse_number(s, 1usize))?;
-    let chunks_count = ask(p, args.chunks_count.map(|v| v.to_string()), Question::text("Chunks per compressed file (0: 256 KiB each)", "chunks-count", "0"), |s| parse_number(s, 0usize))?;
+    let preset = ask(
+        p,
+        args.preset.clone(),
+        Question::select(
+            "Model preset",
+            "preset",
+            &ModelConfig::PRESETS,
+            preset_default,
+        ),
+        parse_choice(&ModelConfig::PRESETS),
+    )?;
+    let seq_len = ask(
+        p,
+        args.seq_len.map(|v| v.to_string()),
+        Question::text("Sequence length (bytes)", "seq-len", "256"),
+        |s| parse_number(s, 2usize),
+    )?;
+    let batch_size = ask(
+        p,
+        args.batch_size.map(|v| v.to_string()),
+        Question::text("Batch size (sequences)", "batch-size", "32"),
+        |s| parse_number(s, 1usize),
+    )?;
+    let lr = ask(
+        p,
+        args.lr.map(|v| v.to_string()),
+        Question::text("Learning rate", "lr", "0.003"),
+        parse_lr,
+    )?;
+    let epochs = ask(
+        p,
+        args.epochs.map(|v| v.to_string()),
+        Question::text("Epochs", "epochs", "4"),
+        |s| parse_number(s, 1usize),
+    )?;
+    let chunks_count = ask(
+        p,
+        args.chunks_count.map(|v| v.to_string()),
+        Question::text(
+            "Chunks per compressed file (0: 256 KiB each)",
+            "chunks-count",
+            "0",
+        ),
+        |s| parse_number(s, 0usize),
+    )?;
     let default_target = file_path.display().to_string();
-    let file_to_compress = ask(p, path_flag(&args.file_to_compress), Question::text("File to compress", "file-to-compress", &default_target), parse_existing_file)?;
+    let file_to_compress = ask(
+        p,
+        path_flag(&args.file_to_compress),
+        Question::text("File to compress", "file-to-compress", &default_target),
+        parse_existing_file,
+    )?;
     Ok(ExperimentConfig {
         name,
         file_path,
@@ -250,8 +343,15 @@ fn questionnaire(args: &NewExperimentArgs, p: &mut dyn Prompter) -> anyhow::Resu
         device,
         precision,
         model_path: None,
-        dataloader: DataloaderConfig { seq_len, batch_size },
-        model: ModelSection { preset: Some(preset), d_model: None, num_layers: None },
+        dataloader: DataloaderConfig {
+            seq_len,
+            batch_size,
+        },
+        model: ModelSection {
+            preset: Some(preset),
+            d_model: None,
+            num_layers: None,
+        },
         training: TrainingSection {
             lr,
             epochs,
@@ -275,7 +375,13 @@ pub fn run(args: &NewExperimentArgs) -> anyhow::Result<ExitCode> {
         questionnaire(args, &mut Terminal)?
     } else {
         let stdin = std::io::stdin();
-        questionnaire(args, &mut Lines { input: stdin.lock(), line: 0 })?
+        questionnaire(
+            args,
+            &mut Lines {
+                input: stdin.lock(),
+                line: 0,
+            },
+        )?
     };
     DeviceKind::parse(&experiment.device).map_err(anyhow::Error::msg)?;
     Precision::parse(&experiment.precision).map_err(anyhow::Error::msg)?;
@@ -287,18 +393,30 @@ pub fn run(args: &NewExperimentArgs) -> anyhow::Result<ExitCode> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
+    std::fs::create_dir_all(&folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
     relative_paths(&mut experiment, &folder)?;
-    experiment.model_path = Some(relative_to(&Path::new("checkpoints").join(&experiment.name), &folder)?);
-    let yaml = serde_norway::to_string(&experiment).context("cannot write the experiment as YAML")?;
+    experiment.model_path = Some(relative_to(
+        &Path::new("checkpoints").join(&experiment.name),
+        &folder,
+    )?);
+    let yaml =
+        serde_norway::to_string(&experiment).context("cannot write the experiment as YAML")?;
     let text = format!(
         "# boa experiment, written by `boa new-experiment`. Paths are relative to this file.\n\
          # Run it with: boa run --config {}\n{yaml}",
         output.display()
     );
-    write_atomically(&output, args.force, |out| Ok(out.write_all(text.as_bytes())?))?;
-    ExperimentConfig::load(&output).with_context(|| format!("{} does not load back", output.display()))?;
-    eprintln!("wrote {}; run it with: boa run --config {}", output.display(), output.display());
+    write_atomically(&output, args.force, |out| {
+        Ok(out.write_all(text.as_bytes())?)
+    })?;
+    ExperimentConfig::load(&output)
+        .with_context(|| format!("{} does not load back", output.display()))?;
+    eprintln!(
+        "wrote {}; run it with: boa run --config {}",
+        output.display(),
+        output.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -316,7 +434,9 @@ fn relative_paths(experiment: &mut ExperimentConfig, folder: &Path) -> anyhow::R
 /// `target` as seen from `base` (both taken from the current directory).
 fn relative_to(target: &Path, base: &Path) -> anyhow::Result<PathBuf> {
     let absolute = |p: &Path| -> anyhow::Result<PathBuf> {
-        let joined = std::env::current_dir().context("no current directory")?.join(p);
+        let joined = std::env::current_dir()
+            .context("no current directory")?
+            .join(p);
         Ok(normalize(&joined))
     };
     let (target, base) = (absolute(target)?, absolute(base)?);

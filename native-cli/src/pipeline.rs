@@ -92,22 +92,20 @@ fn resolve_config(config: &str) -> anyhow::Result<PathBuf> {
 
 fn plan(args: &RunArgs) -> anyhow::Result<Plan> {
     let config = resolve_config(&args.config)?;
-    let mut experiment = ExperimentConfig::load(&config)?;
-    if let Some(device) = &args.device {
-        experiment.device.clone_from(device);
-    }
-    if let Some(precision) = &args.precision {
-        experiment.precision.clone_from(precision);
-    }
-    if let Some(path) = &args.model_path {
-        experiment.model_path = Some(path.clone());
-    }
-    experiment.validate().map_err(|message| {
-        anyhow::anyhow!("{}: {message} (after command-line overrides)", config.display())
+    let experiment = ExperimentConfig::load_with(&config, |experiment| {
+        if let Some(device) = &args.device {
+            experiment.device.clone_from(device);
+        }
+        if let Some(precision) = &args.precision {
+            experiment.precision.clone_from(precision);
+        }
+        if let Some(path) = &args.model_path {
+            experiment.model_path = Some(path.clone());
+        }
     })?;
     let model_path = experiment.checkpoint_dir();
-    let model_given = model_path.is_file()
-        || model_path.extension().is_some_and(|ext| ext == "boam");
+    let model_given =
+        model_path.is_file() || model_path.extension().is_some_and(|ext| ext == "boam");
     let (model_file, folder) = if model_given {
         let parent = model_path.parent().unwrap_or(Path::new(".")).to_path_buf();
         (model_path.clone(), parent)
@@ -167,14 +165,23 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     eprintln!(
         "experiment {}: {}",
         plan.experiment.name,
-        steps.iter().map(|s| s.name()).collect::<Vec<_>>().join(" → ")
+        steps
+            .iter()
+            .map(|s| s.name())
+            .collect::<Vec<_>>()
+            .join(" → ")
     );
     let mut timings = Vec::new();
     let mut status = ExitCode::SUCCESS;
     for step in steps {
         let started = Instant::now();
-        let outcome = run_step(step, &plan)
-            .with_context(|| format!("experiment {}: {} failed", plan.experiment.name, step.name()))?;
+        let outcome = run_step(step, &plan).with_context(|| {
+            format!(
+                "experiment {}: {} failed",
+                plan.experiment.name,
+                step.name()
+            )
+        })?;
         timings.push((step, started.elapsed().as_secs_f64(), outcome.bytes));
         if !outcome.ok {
             status = ExitCode::FAILURE;
@@ -217,9 +224,16 @@ fn run_step(step: Step, plan: &Plan) -> anyhow::Result<Outcome> {
 /// The chunk length `compression.chunks_count` asks for (BOA cuts files into that many
 /// chunks), else the default.
 fn chunk_len(plan: &Plan, file_len: u64) -> u32 {
-    match plan.experiment.compression.as_ref().and_then(|c| c.chunks_count) {
+    match plan
+        .experiment
+        .compression
+        .as_ref()
+        .and_then(|c| c.chunks_count)
+    {
         Some(count) if count > 0 => {
-            let len = file_len.div_ceil(count as u64).clamp(1, u64::from(MAX_CHUNK_LEN));
+            let len = file_len
+                .div_ceil(count as u64)
+                .clamp(1, u64::from(MAX_CHUNK_LEN));
             u32::try_from(len).unwrap_or(MAX_CHUNK_LEN)
         }
         _ => DEFAULT_CHUNK_LEN,
@@ -240,8 +254,8 @@ fn compress(plan: &Plan) -> anyhow::Result<u64> {
     }
     let (engine, _) = load_engine(&plan.model_file)?;
     let input_path = plan.file_to_compress();
-    let input = File::open(&input_path)
-        .with_context(|| format!("cannot read {}", input_path.display()))?;
+    let input =
+        File::open(&input_path).with_context(|| format!("cannot read {}", input_path.display()))?;
     let total = input.metadata().map(|m| m.len()).unwrap_or(0);
     let options = CompressOptions {
         chunk_len: chunk_len(plan, total),

@@ -67,22 +67,20 @@ impl TrainObserver for Console {
 }
 
 pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
-    let mut experiment = ExperimentConfig::load(&args.config)?;
-    if let Some(device) = &args.device {
-        experiment.device.clone_from(device);
-    }
-    if let Some(precision) = &args.precision {
-        experiment.precision.clone_from(precision);
-    }
-    if let Some(epochs) = args.epochs {
-        experiment.training.epochs = epochs;
-    }
-    if let Some(path) = &args.model_path {
-        experiment.model_path = Some(path.clone());
-    }
-    experiment
-        .validate()
-        .map_err(|message| anyhow::anyhow!("{message} (after command-line overrides)"))?;
+    let experiment = ExperimentConfig::load_with(&args.config, |experiment| {
+        if let Some(device) = &args.device {
+            experiment.device.clone_from(device);
+        }
+        if let Some(precision) = &args.precision {
+            experiment.precision.clone_from(precision);
+        }
+        if let Some(epochs) = args.epochs {
+            experiment.training.epochs = epochs;
+        }
+        if let Some(path) = &args.model_path {
+            experiment.model_path = Some(path.clone());
+        }
+    })?;
     let progress = !args.no_progress && experiment.progress;
     let (report, integer_model) = train_experiment(&experiment, args.resume, progress)?;
     if args.json {

@@ -288,7 +288,7 @@ fn quantize_compress_decompress_verify_and_eval() {
         .arg(&missing)
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("--model"));
+        .stderr(predicate::str::contains("give it with -m MODEL.boam"));
     assert!(!missing.exists());
 
     // With the model embedded, the file decompresses on its own.

@@ -124,6 +124,15 @@ impl ExperimentConfig {
     /// # Errors
     /// [`TrainError::Config`] naming the file and the bad key or value.
     pub fn load(path: &Path) -> Result<Self, TrainError> {
+        Self::load_with(path, |_| {})
+    }
+
+    /// Reads an experiment file, applies `overrides` (command-line flags, which win over
+    /// the file), then validates the result.
+    ///
+    /// # Errors
+    /// [`TrainError::Config`] naming the file and the bad key or value.
+    pub fn load_with(path: &Path, overrides: impl FnOnce(&mut Self)) -> Result<Self, TrainError> {
         let text = std::fs::read_to_string(path).map_err(|e| TrainError::Config {
             file: path.to_path_buf(),
             message: format!("cannot read it: {e}"),
@@ -142,6 +151,7 @@ impl ExperimentConfig {
         {
             compression.file_to_compress = Some(base.join(file));
         }
+        overrides(&mut config);
         config.validate().map_err(|message| TrainError::Config {
             file: path.to_path_buf(),
             message,
