@@ -101,7 +101,8 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<ExitCode> {
         engine_figures(engine, &bytes, args.chunk_len, float_bpb, &mut out)?;
         out.insert("temperature".into(), json!(temperature));
         if let Some(dir) = &args.plots {
-            let charts = write_eval_plots(engine, &bytes, chunk_len, dir, &args.file)?;
+            let (charts, top1) = write_eval_plots(engine, &bytes, chunk_len, dir, &args.file)?;
+            out.insert("top1_accuracy".into(), json!(top1));
             out.insert("plots".into(), json!(charts));
         }
     }
@@ -174,14 +175,15 @@ fn engine_figures(
 }
 
 /// Runs the engine over `bytes` in chunks of `chunk_len` (as `boa compress` codes them)
-/// and writes the charts of `boa eval --plots`; returns their paths and top-1 accuracy.
+/// and writes the charts of `boa eval --plots`; returns their paths and the top-1
+/// accuracy (the fraction of bytes that were the most probable prediction).
 fn write_eval_plots(
     engine: &boa_core::Engine,
     bytes: &[u8],
     chunk_len: usize,
     dir: &Path,
     file: &Path,
-) -> anyhow::Result<serde_json::Value> {
+) -> anyhow::Result<(Vec<String>, f64)> {
     let predictions = engine_predictions(engine, bytes, chunk_len)?;
     let title = file.file_name().map_or_else(
         || file.display().to_string(),
@@ -191,10 +193,8 @@ fn write_eval_plots(
         .with_context(|| format!("cannot write the plots into {}", dir.display()))?;
     let top1 =
         predictions.iter().filter(|p| p.rank == 0).count() as f64 / predictions.len().max(1) as f64;
-    Ok(json!({
-        "files": paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-        "top1_accuracy": top1,
-    }))
+    let paths = paths.iter().map(|p| p.display().to_string()).collect();
+    Ok((paths, top1))
 }
 
 /// What the engine predicted for every byte, chunk by chunk in parallel.
@@ -246,6 +246,13 @@ fn print_eval(file: &Path, out: &serde_json::Map<String, serde_json::Value>) {
     for (key, value) in out {
         match value.as_f64() {
             Some(v) if value.is_f64() => println!("  {key:<40} {v:.4}"),
+            _ if value.is_array() => {
+                let items = value.as_array().into_iter().flatten();
+                let text: Vec<String> = items
+                    .map(|v| v.as_str().unwrap_or_default().into())
+                    .collect();
+                println!("  {key:<40} {}", text.join(", "));
+            }
             _ => println!("  {key:<40} {value}"),
         }
     }

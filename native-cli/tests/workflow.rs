@@ -338,7 +338,7 @@ fn eval_writes_the_four_plots() {
         String::from_utf8_lossy(&output.stderr)
     );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
-    let top1 = report["plots"]["top1_accuracy"].as_f64().expect("top-1");
+    let top1 = report["top1_accuracy"].as_f64().expect("top-1");
     assert!(top1 > 0.5 && top1 <= 1.0, "top-1 accuracy {top1}");
     assert_eq!(
         files_in(&plots),
@@ -646,4 +646,52 @@ fn run_reports_bad_experiment_files_by_key_and_file() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("no experiment missing"));
+}
+
+/// The interactive prompts, driven through a pseudo-terminal made by util-linux `script`.
+#[cfg(unix)]
+#[test]
+fn new_experiment_prompts_on_a_terminal() {
+    use std::io::Write;
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `script` (util-linux) is not installed, no pseudo-terminal to drive");
+        return;
+    }
+    let dir = TempDir::new().expect("tempdir");
+    std::fs::write(dir.path().join("hits.bin"), sample(4096)).expect("write");
+    let boa_path = assert_cmd::cargo::cargo_bin("boa");
+    let command = format!("{} new-experiment -o tty.yaml", boa_path.display());
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script");
+    let mut keys = child.stdin.take().expect("stdin");
+    // Name, data file, device (arrow down: cuda), then Enter for every default.
+    let mut presses: Vec<&[u8]> = vec![b"tty-run\r", b"hits.bin\r", b"\x1b[B", b"\r"];
+    presses.extend(std::iter::repeat_n(&b"\r"[..], 8));
+    for press in presses {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        keys.write_all(press).expect("type");
+        keys.flush().expect("flush");
+    }
+    drop(keys);
+    let output = child.wait_with_output().expect("wait");
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{screen}");
+    let yaml = std::fs::read_to_string(dir.path().join("tty.yaml")).expect("yaml");
+    assert!(yaml.contains("name: tty-run"), "{yaml}");
+    assert!(yaml.contains("device: cuda"), "{yaml}");
+    assert!(
+        yaml.contains("preset: boa"),
+        "the GPU default preset: {yaml}"
+    );
+    assert!(screen.contains("Learning rate"), "{screen}");
 }
