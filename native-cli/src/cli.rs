@@ -309,6 +309,9 @@ pub struct RunArgs {
     /// Only train (and write the integer model).
     #[arg(long)]
     pub train_only: bool,
+    /// Continue training from the newest checkpoint in the model folder (not a BOA flag).
+    #[arg(long)]
+    pub resume: bool,
     /// Only compress, with the model already trained.
     #[arg(long)]
     pub compress_only: bool,

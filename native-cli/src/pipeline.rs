@@ -53,6 +53,8 @@ struct Plan {
     model_file: PathBuf,
     /// Whether `model_file` was given (then nothing is trained).
     model_given: bool,
+    /// Continue training from the newest checkpoint.
+    resume: bool,
     /// Folder of the products.
     folder: PathBuf,
     progress: bool,
@@ -117,6 +119,7 @@ fn plan(args: &RunArgs) -> anyhow::Result<Plan> {
         experiment,
         model_file,
         model_given,
+        resume: args.resume,
         folder,
     })
 }
@@ -211,7 +214,7 @@ fn run_step(step: Step, plan: &Plan) -> anyhow::Result<Outcome> {
             done(Some(data.len() as u64))
         }
         Step::Train => {
-            crate::train::train_experiment(&plan.experiment, false, plan.progress)?;
+            crate::train::train_experiment(&plan.experiment, plan.resume, plan.progress)?;
             done(None)
         }
         Step::Compress => compress(plan).and_then(|n| done(Some(n))),

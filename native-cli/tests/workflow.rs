@@ -506,6 +506,16 @@ fn run_steps_one_at_a_time() {
         .stderr(predicate::str::contains("train").and(predicate::str::contains("compress").not()));
     assert!(models.join("final/model.boam").is_file());
     assert!(!models.join("e2e.boa").exists());
+    // Trained checkpoints are never overwritten; --resume continues from them.
+    run_in(&dir)
+        .args(["e2e", "--train-only"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("already holds checkpoints"));
+    run_in(&dir)
+        .args(["e2e", "--train-only", "--resume"])
+        .assert()
+        .success();
     run_in(&dir)
         .args(["experiments/e2e.yaml", "--compress-only", "--show-timings"])
         .assert()
