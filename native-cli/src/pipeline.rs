@@ -17,9 +17,9 @@ use boa_core::container::{CompressOptions, DecompressOptions, MAX_CHUNK_LEN, Str
 use boa_core::train::ExperimentConfig;
 
 use crate::cli::{DEFAULT_CHUNK_LEN, EvalArgs, RunArgs};
-use crate::codec_cmds::{auto_lanes, load_engine};
+use crate::codec_cmds::{auto_lanes, boa_file_sizes, load_engine};
 use crate::compare::{measure_baselines, print_table};
-use crate::io::write_atomically;
+use crate::io::{Source, write_atomically};
 use crate::progress::bytes_bar;
 
 /// The steps of a run, in order.
@@ -308,11 +308,12 @@ fn decompress(plan: &Plan) -> anyhow::Result<u64> {
     let file = File::open(&input).with_context(context)?;
     let decoder = StreamDecoder::new(BufReader::new(file)).with_context(context)?;
     let output = plan.decompressed();
-    let bar = bytes_bar(None, plan.progress, "decompressing");
+    let sizes = boa_file_sizes(&Source::File(input.clone()));
+    let bar = bytes_bar(sizes.map(|s| s.0), plan.progress, "decompressing");
     let mut written = 0;
     write_atomically(&output, true, |out| {
         let options = DecompressOptions {
-            lanes: auto_lanes(16),
+            lanes: auto_lanes(sizes.map_or(16, |s| s.1)),
             batch_chunks: 0,
         };
         written = decoder
