@@ -137,7 +137,7 @@ fn decoding_engine(
 
 /// The original length and chunk count of a `.boa` file, read from its footer (for the
 /// progress bar and the lanes); `None` for pipes.
-pub fn boa_file_sizes(source: &Source) -> Option<(u64, u64)> {
+fn boa_file_sizes(source: &Source) -> Option<(u64, u64)> {
     let Source::File(path) = source else {
         return None;
     };

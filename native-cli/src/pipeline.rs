@@ -7,20 +7,17 @@
 //! and `plots/`.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use boa_core::container::{CompressOptions, DecompressOptions, MAX_CHUNK_LEN, StreamDecoder};
+use boa_core::container::MAX_CHUNK_LEN;
 use boa_core::train::ExperimentConfig;
 
-use crate::cli::{DEFAULT_CHUNK_LEN, EvalArgs, RunArgs};
-use crate::codec_cmds::{auto_lanes, boa_file_sizes, load_engine};
+use crate::cli::{CompressArgs, DEFAULT_CHUNK_LEN, DecompressArgs, EvalArgs, OutputArgs, RunArgs};
 use crate::compare::{measure_baselines, print_table};
-use crate::io::{Source, write_atomically};
-use crate::progress::bytes_bar;
 
 /// The steps of a run, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,45 +248,35 @@ fn model_missing(plan: &Plan) -> anyhow::Error {
     )
 }
 
+/// Output flags for the pipeline's own products: replaced on every run.
+fn output_to(path: PathBuf, plan: &Plan) -> OutputArgs {
+    OutputArgs {
+        output: Some(path),
+        stdout: false,
+        force: true,
+        keep: true,
+        rm: false,
+        no_progress: !plan.progress,
+        quiet: false,
+    }
+}
+
 fn compress(plan: &Plan) -> anyhow::Result<u64> {
     if !plan.model_file.is_file() {
         return Err(model_missing(plan));
     }
-    let (engine, _) = load_engine(&plan.model_file)?;
-    let input_path = plan.file_to_compress();
-    let input =
-        File::open(&input_path).with_context(|| format!("cannot read {}", input_path.display()))?;
-    let total = input.metadata().map(|m| m.len()).unwrap_or(0);
-    let options = CompressOptions {
-        chunk_len: chunk_len(plan, total),
-        ..CompressOptions::default()
-    };
-    let output = plan.compressed();
-    let bar = bytes_bar(total, plan.progress, "compressing");
-    let mut summary = None;
-    write_atomically(&output, true, |out| {
-        summary = Some(boa_core::container::compress(
-            &engine,
-            BufReader::new(input),
-            out,
-            &options,
-            &mut |n| bar.set_position(n),
-        )?);
-        Ok(())
+    let input = plan.file_to_compress();
+    let len = std::fs::metadata(&input)
+        .with_context(|| format!("cannot read {}", input.display()))?
+        .len();
+    crate::codec_cmds::compress(&CompressArgs {
+        input,
+        model: Some(plan.model_file.clone()),
+        embed_model: false,
+        chunk_len: chunk_len(plan, len),
+        out: output_to(plan.compressed(), plan),
     })?;
-    bar.finish_and_clear();
-    if let Some(s) = summary {
-        eprintln!(
-            "compressed {} → {}: {} → {} bytes (ratio {:.3}), {} chunk(s)",
-            input_path.display(),
-            output.display(),
-            s.original_len,
-            s.compressed_len,
-            s.original_len as f64 / s.compressed_len.max(1) as f64,
-            s.chunk_count
-        );
-    }
-    Ok(total)
+    Ok(len)
 }
 
 fn decompress(plan: &Plan) -> anyhow::Result<u64> {
@@ -303,32 +290,14 @@ fn decompress(plan: &Plan) -> anyhow::Result<u64> {
     if !plan.model_file.is_file() {
         return Err(model_missing(plan));
     }
-    let (engine, _) = load_engine(&plan.model_file)?;
-    let context = || format!("cannot decompress {}", input.display());
-    let file = File::open(&input).with_context(context)?;
-    let decoder = StreamDecoder::new(BufReader::new(file)).with_context(context)?;
     let output = plan.decompressed();
-    let sizes = boa_file_sizes(&Source::File(input.clone()));
-    let bar = bytes_bar(sizes.map(|s| s.0), plan.progress, "decompressing");
-    let mut written = 0;
-    write_atomically(&output, true, |out| {
-        let options = DecompressOptions {
-            lanes: auto_lanes(sizes.map_or(16, |s| s.1)),
-            batch_chunks: 0,
-        };
-        written = decoder
-            .decode_into(&engine, out, &options, &mut |n| bar.set_position(n))
-            .with_context(context)?
-            .original_len;
-        Ok(())
+    crate::codec_cmds::decompress(&DecompressArgs {
+        input,
+        model: Some(plan.model_file.clone()),
+        lanes: 0,
+        out: output_to(output.clone(), plan),
     })?;
-    bar.finish_and_clear();
-    eprintln!(
-        "decompressed {} → {}: {written} bytes, checksums verified",
-        input.display(),
-        output.display()
-    );
-    Ok(written)
+    Ok(std::fs::metadata(&output).map(|m| m.len()).unwrap_or(0))
 }
 
 /// BLAKE3 of a file, streamed.
