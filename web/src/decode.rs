@@ -1,0 +1,203 @@
+//! What the page does with a `.boa` file, in plain Rust (tested natively and in the
+//! browser): summarise it, pick its model, decompress it.
+//!
+//! The predictor is a type parameter, so a WebGPU predictor can take the CPU engine's
+//! place without touching the container logic: both produce the same frequency tables.
+
+use std::io::Cursor;
+
+use boa_core::container::{BoaFile, ContainerError, DecompressOptions, StreamDecoder};
+use boa_core::engine::{Engine, ModelFileError};
+use boa_core::{ModelFingerprint, Predictor};
+
+/// Why a file cannot be read or decompressed. Messages match the CLI's.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// The `.boa` bytes are not a valid file, or do not decode.
+    #[error("cannot decompress {name}: {source}")]
+    Container {
+        /// The file's name, for the message.
+        name: String,
+        /// What is wrong.
+        source: ContainerError,
+    },
+    /// The model given (or embedded) is not a usable `.boam` file.
+    #[error("cannot load model {name}: {source}")]
+    Model {
+        /// The model's name, for the message.
+        name: String,
+        /// What is wrong.
+        source: ModelFileError,
+    },
+    /// The file does not embed its model and none was given.
+    #[error(
+        "{name} was made with model {fingerprint}, which it does not embed: give the model \
+         file (.boam)"
+    )]
+    NoModel {
+        /// The file's name.
+        name: String,
+        /// The model the file needs.
+        fingerprint: ModelFingerprint,
+    },
+}
+
+/// A `.boa` file's header and chunk table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Format version.
+    pub version: u16,
+    /// BLAKE3 fingerprint of the model the file needs.
+    pub fingerprint: String,
+    /// Bytes of the embedded model, if the file carries one.
+    pub embedded_model_bytes: Option<u64>,
+    /// Bytes once decompressed.
+    pub original_bytes: u64,
+    /// Bytes of the `.boa` file.
+    pub file_bytes: u64,
+    /// Bytes per chunk (the last may be shorter).
+    pub chunk_len: u32,
+    /// `(original bytes, coded stream bytes)` of every chunk.
+    pub chunks: Vec<(u32, u32)>,
+}
+
+/// Reads a `.boa` file's header, index and footer (checksums included).
+///
+/// # Errors
+/// [`WebError::Container`] for anything that is not a valid `.boa` file.
+pub fn summarize(name: &str, bytes: &[u8]) -> Result<Summary, WebError> {
+    let container = |source| WebError::Container {
+        name: name.to_string(),
+        source,
+    };
+    let file = BoaFile::open(Cursor::new(bytes)).map_err(container)?;
+    Ok(Summary {
+        version: file.header().version,
+        fingerprint: file.header().fingerprint.to_string(),
+        embedded_model_bytes: file.embedded_model_len(),
+        original_bytes: file.original_len(),
+        file_bytes: file.file_len(),
+        chunk_len: file.header().chunk_len,
+        chunks: file
+            .chunks()
+            .iter()
+            .map(|c| (c.len, c.stream_len))
+            .collect(),
+    })
+}
+
+/// The engine that decodes `bytes`: the model given, else the one the file embeds.
+///
+/// # Errors
+/// An unusable model, a file without a model and none given, a bad header.
+pub fn engine_for(name: &str, bytes: &[u8], model: Option<&[u8]>) -> Result<Engine, WebError> {
+    let load = |label: &str, model: &[u8]| {
+        Engine::from_bytes(model).map_err(|source| WebError::Model {
+            name: label.to_string(),
+            source,
+        })
+    };
+    if let Some(model) = model {
+        return load("given", model);
+    }
+    let decoder = StreamDecoder::new(Cursor::new(bytes)).map_err(|source| WebError::Container {
+        name: name.to_string(),
+        source,
+    })?;
+    match decoder.embedded_model() {
+        Some(embedded) => load("embedded in the file", embedded),
+        None => Err(WebError::NoModel {
+            name: name.to_string(),
+            fingerprint: decoder.header().fingerprint,
+        }),
+    }
+}
+
+/// Chunks stepped together: enough to batch the engine's matrix products, few enough
+/// that progress is reported often (after every group).
+pub const LANES: usize = 4;
+
+/// Decompresses `bytes` with `predictor`, checking every chunk's CRC-32 and the index;
+/// `progress` gets the bytes written so far after each group of [`LANES`] chunks.
+///
+/// # Errors
+/// [`WebError::Container`]: corruption, truncation, or the wrong model.
+pub fn decompress_with<P: Predictor>(
+    name: &str,
+    bytes: &[u8],
+    predictor: &P,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<u8>, WebError> {
+    let container = |source| WebError::Container {
+        name: name.to_string(),
+        source,
+    };
+    let decoder = StreamDecoder::new(Cursor::new(bytes)).map_err(container)?;
+    let options = DecompressOptions {
+        lanes: LANES,
+        batch_chunks: LANES,
+    };
+    let mut out = Vec::new();
+    decoder
+        .decode_into(predictor, &mut out, &options, progress)
+        .map_err(container)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use boa_core::container::{CompressOptions, compress_to_vec};
+
+    const MODEL: &[u8] = include_bytes!("../../tests/golden/engine-tiny.boam");
+    const INPUT: &[u8] = include_bytes!("../../tests/golden/engine-input.bin");
+
+    fn packed(embed: bool) -> Vec<u8> {
+        let engine = Engine::from_bytes(MODEL).unwrap_or_else(|e| panic!("{e}"));
+        let options = CompressOptions {
+            chunk_len: 1024,
+            embedded_model: embed.then_some(MODEL),
+            ..CompressOptions::default()
+        };
+        compress_to_vec(&engine, INPUT, &options).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn files_with_an_embedded_model_decompress_alone() {
+        let boa = packed(true);
+        let summary = summarize("x.boa", &boa).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(summary.original_bytes, INPUT.len() as u64);
+        assert_eq!(summary.chunks.len(), 5);
+        assert_eq!(summary.embedded_model_bytes, Some(MODEL.len() as u64));
+        let engine = engine_for("x.boa", &boa, None).unwrap_or_else(|e| panic!("{e}"));
+        let mut reports = Vec::new();
+        let out = decompress_with("x.boa", &boa, &engine, &mut |n| reports.push(n))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out, INPUT);
+        assert_eq!(reports, [4096, 5000]);
+    }
+
+    fn message<T>(result: Result<T, WebError>) -> String {
+        match result {
+            Ok(_) => panic!("expected an error"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        let boa = packed(false);
+        let no_model = message(engine_for("x.boa", &boa, None));
+        assert!(no_model.contains("does not embed"), "{no_model}");
+        let bad_model = message(engine_for("x.boa", &boa, Some(b"nope")));
+        assert!(bad_model.starts_with("cannot load model"), "{bad_model}");
+        let engine = Engine::from_bytes(MODEL).unwrap_or_else(|e| panic!("{e}"));
+        let cut = &boa[..boa.len() / 2];
+        let truncated = message(decompress_with("cut.boa", cut, &engine, &mut |_| {}));
+        assert!(
+            truncated.starts_with("cannot decompress cut.boa"),
+            "{truncated}"
+        );
+        assert!(summarize("t.txt", b"hello").is_err());
+    }
+}

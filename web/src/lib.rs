@@ -1,0 +1,86 @@
+//! boa in the browser: JavaScript bindings (wasm-bindgen) to inspect and decompress
+//! `.boa` files with the integer engine, bit for bit what the native CLI decodes.
+//!
+//! Meant to run in a Web Worker (`www/worker.js`), so that the page stays responsive:
+//!
+//! ```js
+//! import init, { inspect, decompress } from "./pkg/boa_web.js";
+//! await init();
+//! const info = inspect("run.bin.boa", bytes);          // header and chunk table
+//! const out = decompress("run.bin.boa", bytes, model, (done, total) => {}); // Uint8Array
+//! ```
+//!
+//! Errors are thrown as JavaScript `Error`s with the CLI's messages.
+
+pub mod decode;
+
+use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+use crate::decode::{Summary, decompress_with, engine_for, summarize};
+
+/// Installs the panic hook, so that a bug shows as a readable error in the console.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// The file's header and chunk table as a plain object: `version`, `fingerprint`,
+/// `embeddedModelBytes` (or `null`), `originalBytes`, `fileBytes`, `chunkLen`, and
+/// `chunks` (`[{ bytes, streamBytes }]`). Throws if the bytes are not a valid `.boa` file.
+#[wasm_bindgen]
+pub fn inspect(name: &str, bytes: &[u8]) -> Result<Object, JsError> {
+    let summary = summarize(name, bytes)?;
+    summary_object(&summary).map_err(|_| JsError::new("cannot build the summary object"))
+}
+
+/// Decompresses a `.boa` file. `model` is a `.boam` file, needed only when the file does
+/// not embed its model. `progress(doneBytes, totalBytes)` is called as chunks complete.
+/// Returns the original bytes; throws on any corruption, truncation or model mismatch.
+#[wasm_bindgen]
+pub fn decompress(
+    name: &str,
+    bytes: &[u8],
+    model: Option<Vec<u8>>,
+    progress: Option<Function>,
+) -> Result<Vec<u8>, JsError> {
+    let total = summarize(name, bytes)?.original_bytes;
+    let engine = engine_for(name, bytes, model.as_deref())?;
+    let mut report = |done: u64| {
+        if let Some(callback) = &progress {
+            // A throwing callback must not abort the decompression.
+            let _ = callback.call2(
+                &JsValue::NULL,
+                &JsValue::from_f64(done as f64),
+                &JsValue::from_f64(total as f64),
+            );
+        }
+    };
+    Ok(decompress_with(name, bytes, &engine, &mut report)?)
+}
+
+fn summary_object(summary: &Summary) -> Result<Object, JsValue> {
+    let object = Object::new();
+    let set = |key: &str, value: JsValue| Reflect::set(&object, &JsValue::from_str(key), &value);
+    set("version", JsValue::from(summary.version))?;
+    set("fingerprint", JsValue::from_str(&summary.fingerprint))?;
+    let embedded = summary
+        .embedded_model_bytes
+        .map_or(JsValue::NULL, |n| JsValue::from_f64(n as f64));
+    set("embeddedModelBytes", embedded)?;
+    set(
+        "originalBytes",
+        JsValue::from_f64(summary.original_bytes as f64),
+    )?;
+    set("fileBytes", JsValue::from_f64(summary.file_bytes as f64))?;
+    set("chunkLen", JsValue::from(summary.chunk_len))?;
+    let chunks = Array::new();
+    for &(len, stream) in &summary.chunks {
+        let chunk = Object::new();
+        Reflect::set(&chunk, &"bytes".into(), &JsValue::from(len))?;
+        Reflect::set(&chunk, &"streamBytes".into(), &JsValue::from(stream))?;
+        chunks.push(&chunk);
+    }
+    set("chunks", chunks.into())?;
+    Ok(object)
+}

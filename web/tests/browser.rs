@@ -1,0 +1,73 @@
+//! The wasm engine in a real browser (headless Chromium through `wasm-bindgen-test`):
+//! its frequency tables and decoded bytes must equal the engine's golden vectors, which
+//! the native build reproduces too (`tests/integration/engine_golden.rs`).
+//!
+//! Run with `web/run-browser-tests` (what `.ci/run` does).
+#![cfg(target_arch = "wasm32")]
+
+use boa_core::Predictor;
+use boa_core::container::{CompressOptions, compress_to_vec};
+use boa_core::engine::Engine;
+use boa_web::decode::{decompress_with, engine_for, summarize};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const MODEL: &[u8] = include_bytes!("../../tests/golden/engine-tiny.boam");
+const INPUT: &[u8] = include_bytes!("../../tests/golden/engine-input.bin");
+const OUTPUT: &[u8] = include_bytes!("../../tests/golden/engine-input.boa");
+const TABLES: &str = include_str!("../../tests/golden/engine-tables.blake3");
+/// As in the native golden test: the first 300 tables of the first chunk.
+const HASHED_TABLES: usize = 300;
+
+fn engine() -> Engine {
+    Engine::from_bytes(MODEL).unwrap_or_else(|e| panic!("golden model: {e}"))
+}
+
+#[wasm_bindgen_test]
+fn frequency_tables_equal_the_golden_hash() {
+    let mut hasher = blake3::Hasher::new();
+    let mut count = 0;
+    engine()
+        .chunk_tables(&INPUT[..HASHED_TABLES], &mut |table| {
+            for c in table.cumulative_table() {
+                hasher.update(&c.to_le_bytes());
+            }
+            count += 1;
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(count, HASHED_TABLES);
+    assert_eq!(hasher.finalize().to_hex().as_str(), TABLES.trim());
+}
+
+#[wasm_bindgen_test]
+fn the_golden_file_decodes_to_the_golden_input() {
+    let summary = summarize("engine-input.boa", OUTPUT).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(summary.original_bytes, INPUT.len() as u64);
+    let engine =
+        engine_for("engine-input.boa", OUTPUT, Some(MODEL)).unwrap_or_else(|e| panic!("{e}"));
+    let out = decompress_with("engine-input.boa", OUTPUT, &engine, &mut |_| {})
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out, INPUT);
+}
+
+#[wasm_bindgen_test]
+fn compressing_in_the_browser_gives_the_golden_bytes() {
+    let options = CompressOptions {
+        chunk_len: 1024,
+        ..CompressOptions::default()
+    };
+    let packed = compress_to_vec(&engine(), INPUT, &options).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(packed, OUTPUT);
+}
+
+#[wasm_bindgen_test]
+fn the_bindings_decompress_and_throw_readable_errors() {
+    let out = boa_web::decompress("engine-input.boa", OUTPUT, Some(MODEL.to_vec()), None)
+        .unwrap_or_else(|_| panic!("decompress"));
+    assert_eq!(out, INPUT);
+    let info = boa_web::inspect("engine-input.boa", OUTPUT).unwrap_or_else(|_| panic!("inspect"));
+    let chunks = js_sys::Reflect::get(&info, &"chunks".into()).unwrap_or_else(|_| panic!("chunks"));
+    assert_eq!(js_sys::Array::from(&chunks).length(), 5);
+    assert!(boa_web::decompress("engine-input.boa", OUTPUT, None, None).is_err());
+}

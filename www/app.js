@@ -1,0 +1,134 @@
+// The page: pick a .boa file (and its model if it does not embed one), show its header,
+// decompress it in a worker with progress and throughput, offer the result for download.
+
+const $ = (id) => document.getElementById(id);
+const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+let current = null; // { name, bytes, info, model }
+
+if ("serviceWorker" in navigator && location.protocol !== "file:") {
+  navigator.serviceWorker.register("sw.js").catch(() => {});
+}
+
+function showError(message) {
+  $("error").textContent = message;
+  $("error").hidden = false;
+}
+
+function clearError() {
+  $("error").hidden = true;
+  $("error").textContent = "";
+}
+
+const number = (n) => n.toLocaleString("en-US");
+const rate = (bytes, seconds) => `${(bytes / 1000 / Math.max(seconds, 1e-6)).toFixed(1)} KB/s`;
+const outputName = (name) => (name.endsWith(".boa") && name.length > 4 ? name.slice(0, -4) : `${name}.out`);
+
+function ask(message) {
+  return new Promise((resolve, reject) => {
+    worker.onmessage = (event) => {
+      const reply = event.data;
+      if (reply.type === "progress") {
+        showProgress(reply);
+      } else if (reply.type === "error") {
+        reject(new Error(reply.message));
+      } else {
+        resolve(reply);
+      }
+    };
+    worker.postMessage(message);
+  });
+}
+
+function showInfo(name, info) {
+  const rows = [
+    ["file", `${name} (${number(info.fileBytes)} bytes)`],
+    ["decompresses to", `${outputName(name)} (${number(info.originalBytes)} bytes)`],
+    ["ratio", (info.originalBytes / Math.max(info.fileBytes, 1)).toFixed(2)],
+    ["chunks", `${number(info.chunks.length)} of ${number(info.chunkLen)} bytes`],
+    ["model", `${info.fingerprint.slice(0, 16)}… ${info.embeddedModelBytes === null
+      ? "(not embedded)" : `(embedded, ${number(info.embeddedModelBytes)} bytes)`}`],
+    ["format", `.boa version ${info.version}; header, index and footer checksums ok`],
+  ];
+  $("info").replaceChildren(...rows.flatMap(([key, value]) => {
+    const dt = document.createElement("dt");
+    dt.textContent = key;
+    const dd = document.createElement("dd");
+    dd.textContent = value;
+    return [dt, dd];
+  }));
+  $("info-section").hidden = false;
+  $("model-row").hidden = info.embeddedModelBytes !== null;
+  $("decompress").disabled = info.embeddedModelBytes === null && !current.model;
+}
+
+function showProgress({ done, total, seconds }) {
+  $("progress").value = total > 0 ? done / total : 1;
+  $("status").textContent =
+    `${number(done)} of ${number(total)} bytes, ${rate(done, seconds)}`;
+}
+
+async function pickBoa(file) {
+  clearError();
+  $("info-section").hidden = true;
+  $("progress-section").hidden = true;
+  $("result").hidden = true;
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  current = { name: file.name, bytes, info: null, model: current?.model ?? null };
+  try {
+    const { info } = await ask({ type: "inspect", name: file.name, bytes });
+    current.info = info;
+    showInfo(file.name, info);
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+async function pickModel(file) {
+  clearError();
+  if (!current) return;
+  current.model = new Uint8Array(await file.arrayBuffer());
+  $("decompress").disabled = false;
+}
+
+async function run() {
+  clearError();
+  $("decompress").disabled = true;
+  $("progress-section").hidden = false;
+  $("result").hidden = true;
+  $("progress").value = 0;
+  $("status").textContent = "starting…";
+  try {
+    const model = current.info.embeddedModelBytes === null ? current.model : null;
+    const reply = await ask({ type: "decompress", name: current.name, bytes: current.bytes, model });
+    const bytes = reply.bytes;
+    $("progress").value = 1;
+    $("status").textContent =
+      `Done: ${number(bytes.length)} bytes in ${reply.seconds.toFixed(2)} s ` +
+      `(${rate(bytes.length, reply.seconds)}); ${current.info.chunks.length} chunk checksums ` +
+      "and the index verified.";
+    const link = $("download");
+    URL.revokeObjectURL(link.href);
+    link.href = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
+    link.download = outputName(current.name);
+    link.textContent = `Download ${link.download}`;
+    $("result").hidden = false;
+  } catch (error) {
+    $("status").textContent = "failed";
+    showError(error.message);
+  } finally {
+    $("decompress").disabled = false;
+  }
+}
+
+$("boa-file").addEventListener("change", (e) => e.target.files[0] && pickBoa(e.target.files[0]));
+$("model-file").addEventListener("change", (e) => e.target.files[0] && pickModel(e.target.files[0]));
+$("decompress").addEventListener("click", run);
+const drop = $("drop");
+drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+drop.addEventListener("drop", (e) => {
+  e.preventDefault();
+  drop.classList.remove("over");
+  const file = e.dataTransfer.files[0];
+  if (file) pickBoa(file);
+});
