@@ -2,7 +2,7 @@
 // decompress it in a worker with progress and throughput, offer the result for download.
 
 const $ = (id) => document.getElementById(id);
-const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+const worker = new Worker(new URL(`./worker.js${location.search}`, import.meta.url), { type: "module" });
 let current = null; // { name, bytes, info, model }
 
 if ("serviceWorker" in navigator && location.protocol !== "file:") {
@@ -39,15 +39,22 @@ function ask(message) {
   });
 }
 
+function ratioText(info) {
+  const ratio = (bytes) => (info.originalBytes / Math.max(bytes, 1)).toFixed(2);
+  if (info.embeddedModelBytes === null) return ratio(info.fileBytes);
+  return `${ratio(info.fileBytes)} (${ratio(info.fileBytes - info.embeddedModelBytes)} without the embedded model)`;
+}
+
 function showInfo(name, info) {
   const rows = [
     ["file", `${name} (${number(info.fileBytes)} bytes)`],
     ["decompresses to", `${outputName(name)} (${number(info.originalBytes)} bytes)`],
-    ["ratio", (info.originalBytes / Math.max(info.fileBytes, 1)).toFixed(2)],
+    ["ratio", ratioText(info)],
     ["chunks", `${number(info.chunks.length)} of ${number(info.chunkLen)} bytes`],
     ["model", `${info.fingerprint.slice(0, 16)}… ${info.embeddedModelBytes === null
       ? "(not embedded)" : `(embedded, ${number(info.embeddedModelBytes)} bytes)`}`],
     ["format", `.boa version ${info.version}; header, index and footer checksums ok`],
+    ["decoder", info.engine],
   ];
   $("info").replaceChildren(...rows.flatMap(([key, value]) => {
     const dt = document.createElement("dt");

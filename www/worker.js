@@ -2,16 +2,28 @@
 //   { type: "inspect", name, bytes }              → { type: "info", info } | { type: "error", message }
 //   { type: "decompress", name, bytes, model }    → { type: "progress", done, total, seconds }…
 //                                                   then { type: "done", bytes, seconds } | { type: "error", message }
-import init, { inspect, decompress } from "./pkg/boa_web.js";
 
-const ready = init();
+// A minimal module using a SIMD instruction: valid only where WebAssembly SIMD128 is.
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3,
+  2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+// `?wasm=plain` (passed on from the page's address) forces the fallback, for tests.
+const forced = new URL(self.location.href).searchParams.get("wasm");
+const flavour = forced === "plain" || !WebAssembly.validate(SIMD_PROBE) ? "plain" : "simd";
+
+let inspect, decompress;
+const ready = import(`./pkg/${flavour}/boa_web.js`).then(async (module) => {
+  await module.default();
+  ({ inspect, decompress } = module);
+});
 
 self.onmessage = async (event) => {
   const message = event.data;
   try {
     await ready;
     if (message.type === "inspect") {
-      self.postMessage({ type: "info", info: inspect(message.name, message.bytes) });
+      const info = inspect(message.name, message.bytes);
+      info.engine = `CPU engine, WebAssembly (${flavour === "simd" ? "SIMD128" : "no SIMD"})`;
+      self.postMessage({ type: "info", info });
     } else if (message.type === "decompress") {
       const started = performance.now();
       const seconds = () => (performance.now() - started) / 1000;
