@@ -142,3 +142,31 @@ test("a file without its model asks for the model (and the no-SIMD fallback deco
   await download.saveAs(saved);
   assert.deepEqual(readFileSync(saved), original);
 });
+
+test("once loaded, the page works offline", async () => {
+  const { original, boaBytes } = makeFiles(["--embed-model"]);
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(base);
+  // The service worker has cached the page and both decoders.
+  await page.evaluate(async () => {
+    const registration = await navigator.serviceWorker.ready;
+    return registration.active?.state;
+  });
+  await page.waitForFunction(async () => (await caches.keys()).includes("boa-v1"));
+  await page.waitForFunction(async () => {
+    const cache = await caches.open("boa-v1");
+    return (await cache.keys()).length >= 9;
+  });
+  await context.setOffline(true);
+  await page.reload();
+  await page.setInputFiles("#boa-file", { name: "offline.bin.boa", mimeType: "application/octet-stream", buffer: boaBytes });
+  await page.waitForSelector("#info-section:not([hidden])");
+  await page.click("#decompress");
+  await page.waitForSelector("#result:not([hidden])", { timeout: 120_000 });
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+  const saved = join(work, "offline.bin");
+  await download.saveAs(saved);
+  assert.deepEqual(readFileSync(saved), original);
+  await context.close();
+});

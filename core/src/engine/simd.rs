@@ -1,10 +1,13 @@
-//! Explicit AVX2 dot products for the linear layers (x86_64), behind a safe interface.
+//! Explicit SIMD dot products for the linear layers, behind a safe interface: AVX2 on
+//! x86_64 (chosen at run time) and SIMD128 on wasm32 (chosen at compile time, with
+//! `-C target-feature=+simd128`; `web/build-www` builds both flavours).
 //!
 //! Why `unsafe` here: the compiler does not turn blocked 16-bit dot products into
-//! `vpmaddwd` reliably, and the linear layers are half of the engine's time. The unsafe
-//! code is limited to (1) calling a `#[target_feature(enable = "avx2")]` function, done
-//! only after `is_x86_feature_detected!("avx2")` returned true, and (2) unaligned vector
-//! loads, each from a slice index range that is checked before the loop. Results are the
+//! `vpmaddwd` / `i32x4.dot_i16x8_s` reliably, and the linear layers are half of the
+//! engine's time. The unsafe code is limited to (1) calling a
+//! `#[target_feature(enable = "avx2")]` function, done only after
+//! `is_x86_feature_detected!("avx2")` returned true, and (2) unaligned vector loads, each
+//! from a slice index range that is checked before the loop. Results are the
 //! exact integer sums, identical to the portable code (integer addition is associative and
 //! the sums cannot overflow: the model loader bounds them).
 #![allow(unsafe_code)]
@@ -24,8 +27,81 @@ pub(crate) fn dots_rx2<const R: usize>(x: [&[i16]; R], w: [&[i16]; 2]) -> Option
             return Some(unsafe { avx2::dots_rx2(x, w, len) });
         }
     }
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        let len = w[0].len();
+        if x.iter().chain(&w).all(|s| s.len() == len) {
+            return Some(simd128::dots_rx2(x, w, len));
+        }
+    }
     let _ = (x, w);
     None
+}
+
+/// Exact sum of products of the values from `body` to `len` (the part a vector loop
+/// leaves over).
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+))]
+fn tail_dot(x: &[i16], w: &[i16], body: usize, len: usize) -> i32 {
+    x[body..len]
+        .iter()
+        .zip(&w[body..len])
+        .map(|(&a, &b)| i32::from(a) * i32::from(b))
+        .sum()
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd128 {
+    use core::arch::wasm32::{
+        i32x4_add, i32x4_dot_i16x8, i32x4_extract_lane, i32x4_splat, v128, v128_load,
+    };
+
+    /// Dot products of `R` rows with 2 weight rows; every slice holds at least `len`
+    /// values (checked by the caller).
+    pub(super) fn dots_rx2<const R: usize>(
+        x: [&[i16]; R],
+        w: [&[i16]; 2],
+        len: usize,
+    ) -> [[i32; 2]; R] {
+        let body = len - len % 8;
+        let mut acc = [[i32x4_splat(0); 2]; R];
+        let mut i = 0;
+        while i < body {
+            let (w0, w1) = (load(w[0], i), load(w[1], i));
+            for (acc_r, x_r) in acc.iter_mut().zip(&x) {
+                let v = load(x_r, i);
+                acc_r[0] = i32x4_add(acc_r[0], i32x4_dot_i16x8(v, w0));
+                acc_r[1] = i32x4_add(acc_r[1], i32x4_dot_i16x8(v, w1));
+            }
+            i += 8;
+        }
+        let mut dots = [[0i32; 2]; R];
+        for r in 0..R {
+            for o in 0..2 {
+                dots[r][o] = horizontal_sum(acc[r][o]) + super::tail_dot(x[r], w[o], body, len);
+            }
+        }
+        dots
+    }
+
+    /// 8 values from `at`; panics (never reads out of bounds) if fewer remain.
+    #[inline(always)]
+    fn load(values: &[i16], at: usize) -> v128 {
+        let eight = &values[at..at + 8];
+        // SAFETY: `eight` holds exactly 8 i16 values (16 bytes, bounds-checked just above);
+        // v128.load has no alignment requirement.
+        unsafe { v128_load(eight.as_ptr().cast::<v128>()) }
+    }
+
+    #[inline(always)]
+    fn horizontal_sum(v: v128) -> i32 {
+        i32x4_extract_lane::<0>(v)
+            + i32x4_extract_lane::<1>(v)
+            + i32x4_extract_lane::<2>(v)
+            + i32x4_extract_lane::<3>(v)
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -61,12 +137,7 @@ mod avx2 {
         let mut dots = [[0i32; 2]; R];
         for r in 0..R {
             for o in 0..2 {
-                let tail: i32 = x[r][body..len]
-                    .iter()
-                    .zip(&w[o][body..len])
-                    .map(|(&a, &b)| i32::from(a) * i32::from(b))
-                    .sum();
-                dots[r][o] = horizontal_sum(acc[r][o]) + tail;
+                dots[r][o] = horizontal_sum(acc[r][o]) + super::tail_dot(x[r], w[o], body, len);
             }
         }
         dots

@@ -1,0 +1,92 @@
+// Decompression throughput: the page's wasm decoder in headless Chromium (SIMD128 and the
+// plain fallback) against the native CLI on one thread, on the same .boa files.
+//
+//   node bench/throughput.mjs [--bytes N] [--runs N] NAME=MODEL.boam ...
+//
+// Data: held-out KM3NeT amplitudes (the last part of data/km3-amplitudes.bin, which the
+// bundled model never saw). Needs web/build-www and the release CLI (BOA_BIN, default
+// ../target/release/boa). Prints a Markdown table of medians (with ranges).
+import { execFileSync } from "node:child_process";
+import { createServer } from "node:http";
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, extname, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const www = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const root = resolve(www, "..");
+const boaBin = process.env.BOA_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release", "boa");
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args.splice(i, 2)[1]) : fallback;
+};
+const bytes = option("--bytes", 256 * 1024);
+const runs = option("--runs", 3);
+const models = args.map((a) => a.split("="));
+if (models.length === 0) models.push(["tiny", join(root, "data", "default.boam")]);
+
+const work = mkdtempSync(join(tmpdir(), "boa-bench-"));
+const sample = readFileSync(join(root, "data", "km3-amplitudes.bin"));
+const input = join(work, "held-out.bin");
+writeFileSync(input, sample.subarray(sample.length - bytes));
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const cell = (xs) => `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
+
+
+function nativeRun(boaFile) {
+  const started = process.hrtime.bigint();
+  execFileSync(boaBin, ["decompress", "-q", "-f", "--lanes", "4", "-o", join(work, "out.bin"), boaFile],
+    { env: { ...process.env, RAYON_NUM_THREADS: "1" } });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return bytes / 1000 / seconds;
+}
+
+const server = createServer((req, res) => {
+  const path = join(www, decodeURIComponent(new URL(req.url, "http://x").pathname));
+  const file = path.endsWith("/") ? join(path, "index.html") : path;
+  if (!file.startsWith(www) || !existsSync(file)) return res.writeHead(404).end();
+  const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm" };
+  res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" });
+  res.end(readFileSync(file));
+});
+await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+const base = `http://127.0.0.1:${server.address().port}/`;
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--no-first-run", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-quic", "--disable-dev-shm-usage"],
+});
+
+async function pageRate(boaBytes, query) {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(base + query);
+  await page.setInputFiles("#boa-file", { name: "bench.boa", mimeType: "application/octet-stream", buffer: boaBytes });
+  await page.waitForSelector("#info-section:not([hidden])");
+  await page.click("#decompress");
+  await page.waitForSelector("#result:not([hidden])", { timeout: 600_000 });
+  const status = await page.textContent("#status");
+  await page.close();
+  const match = status.match(/in ([0-9.]+) s/);
+  return bytes / 1000 / Number(match[1]);
+}
+
+console.log(`${bytes} bytes of held-out KM3NeT amplitudes, 64 KiB chunks, ${runs} runs (median, range), KB/s\n`);
+console.log("| model | native, 1 thread | Chromium wasm SIMD128 | Chromium wasm, no SIMD | wasm SIMD / native |");
+console.log("|---|---:|---:|---:|---:|");
+for (const [name, model] of models) {
+  const boaFile = join(work, `${name}.boa`);
+  execFileSync(boaBin, ["compress", "-q", "-f", "--embed-model", "--chunk-len", "65536", "-m", model, "-o", boaFile, input]);
+  const boaBytes = readFileSync(boaFile);
+  const native = [], simd = [], plain = [];
+  for (let i = 0; i < runs; i++) {
+    native.push(nativeRun(boaFile));
+    simd.push(await pageRate(boaBytes, ""));
+    plain.push(await pageRate(boaBytes, "?wasm=plain"));
+  }
+  console.log(`| ${name} | ${cell(native)} | ${cell(simd)} | ${cell(plain)} | ${(median(simd) / median(native)).toFixed(2)} |`);
+}
+await browser.close();
+server.close();
