@@ -7,16 +7,11 @@
 // bundled model never saw). Needs web/build-www and the release CLI (BOA_BIN, default
 // ../target/release/boa). Prints a Markdown table of medians (with ranges).
 import { execFileSync } from "node:child_process";
-import { createServer } from "node:http";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, extname, resolve, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { root, boaBin, serveWww, launchChromium } from "../tests/harness.mjs";
 
-const www = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const root = resolve(www, "..");
-const boaBin = process.env.BOA_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release", "boa");
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
   const i = args.indexOf(name);
@@ -44,21 +39,8 @@ function nativeRun(boaFile) {
   return bytes / 1000 / seconds;
 }
 
-const server = createServer((req, res) => {
-  const path = join(www, decodeURIComponent(new URL(req.url, "http://x").pathname));
-  const file = path.endsWith("/") ? join(path, "index.html") : path;
-  if (!file.startsWith(www) || !existsSync(file)) return res.writeHead(404).end();
-  const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm" };
-  res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" });
-  res.end(readFileSync(file));
-});
-await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-const base = `http://127.0.0.1:${server.address().port}/`;
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--no-first-run", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-quic", "--disable-dev-shm-usage"],
-});
+const { server, base } = await serveWww();
+const browser = await launchChromium();
 
 async function pageRate(boaBytes, query) {
   const page = await (await browser.newContext()).newPage();

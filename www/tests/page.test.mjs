@@ -8,20 +8,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { createServer } from "node:http";
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, extname, resolve, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { www, root, boaBin, serveWww, launchChromium } from "./harness.mjs";
 
-const www = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const root = resolve(www, "..");
-const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
-const boaBin = process.env.BOA_BIN ?? join(targetDir, "release", "boa");
 const work = mkdtempSync(join(tmpdir(), "boa-page-"));
-const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css",
-  ".wasm": "application/wasm", ".json": "application/json" };
 
 let server, browser, base;
 
@@ -34,23 +26,8 @@ before(async () => {
   for (const flavour of ["simd", "plain"]) {
     assert.ok(existsSync(join(www, "pkg", flavour, "boa_web_bg.wasm")), "run web/build-www first");
   }
-  server = createServer((req, res) => {
-    const path = join(www, decodeURIComponent(new URL(req.url, "http://x").pathname));
-    const file = path.endsWith("/") ? join(path, "index.html") : path;
-    if (!file.startsWith(www) || !existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" });
-    res.end(readFileSync(file));
-  });
-  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-  base = `http://127.0.0.1:${server.address().port}/`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--no-first-run", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--disable-quic", "--disable-dev-shm-usage"],
-  });
+  ({ server, base } = await serveWww());
+  browser = await launchChromium();
 });
 
 after(async () => {
