@@ -2,8 +2,18 @@
 // decompress it in a worker with progress and throughput, offer the result for download.
 
 const $ = (id) => document.getElementById(id);
-const worker = new Worker(new URL(`./worker.js${location.search}`, import.meta.url), { type: "module" });
+const workerUrl = new URL(`./worker.js${location.search}`, import.meta.url);
+const workers = [];
+// One worker per core, at most 8; `?workers=N` sets the number (for measurements).
+const maxWorkers = Number(new URLSearchParams(location.search).get("workers"))
+  || Math.min(navigator.hardwareConcurrency || 1, 8);
 let current = null; // { name, bytes, info, model }
+
+// Worker `i`, started on first use (one per core at most: chunks decode independently).
+function workerAt(i) {
+  while (workers.length <= i) workers.push(new Worker(workerUrl, { type: "module" }));
+  return workers[i];
+}
 
 if ("serviceWorker" in navigator && location.protocol !== "file:") {
   navigator.serviceWorker.register("sw.js").catch(() => {});
@@ -23,12 +33,12 @@ const number = (n) => n.toLocaleString("en-US");
 const rate = (bytes, seconds) => `${(bytes / 1000 / Math.max(seconds, 1e-6)).toFixed(1)} KB/s`;
 const outputName = (name) => (name.endsWith(".boa") && name.length > 4 ? name.slice(0, -4) : `${name}.out`);
 
-function ask(message) {
+function ask(worker, message, onProgress = () => {}) {
   return new Promise((resolve, reject) => {
     worker.onmessage = (event) => {
       const reply = event.data;
       if (reply.type === "progress") {
-        showProgress(reply);
+        onProgress(reply);
       } else if (reply.type === "error") {
         reject(new Error(reply.message));
       } else {
@@ -37,6 +47,31 @@ function ask(message) {
     };
     worker.postMessage(message);
   });
+}
+
+// Decodes the file's chunks in `count` workers, each a contiguous range; the parts come
+// back in order and are joined.
+async function decodeInWorkers(count, model, started) {
+  const chunks = current.info.chunks.length;
+  const total = current.info.originalBytes;
+  const done = new Array(count).fill(0);
+  const parts = await Promise.all(Array.from({ length: count }, (_, k) => {
+    const first = Math.floor((k * chunks) / count);
+    const end = Math.floor(((k + 1) * chunks) / count);
+    const message = { type: "decompress", name: current.name, bytes: current.bytes, model, first, end };
+    return ask(workerAt(k), message, (reply) => {
+      done[k] = reply.done;
+      const sum = done.reduce((a, b) => a + b, 0);
+      showProgress({ done: sum, total, seconds: (performance.now() - started) / 1000 });
+    }).then((reply) => reply.bytes);
+  }));
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
 function ratioText(info) {
@@ -82,7 +117,7 @@ async function pickBoa(file) {
   const bytes = new Uint8Array(await file.arrayBuffer());
   current = { name: file.name, bytes, info: null, model: current?.model ?? null };
   try {
-    const { info } = await ask({ type: "inspect", name: file.name, bytes });
+    const { info } = await ask(workerAt(0), { type: "inspect", name: file.name, bytes });
     current.info = info;
     showInfo(file.name, info);
   } catch (error) {
@@ -106,13 +141,15 @@ async function run() {
   $("status").textContent = "starting…";
   try {
     const model = current.info.embeddedModelBytes === null ? current.model : null;
-    const reply = await ask({ type: "decompress", name: current.name, bytes: current.bytes, model });
-    const bytes = reply.bytes;
+    const count = Math.max(1, Math.min(maxWorkers, current.info.chunks.length));
+    const started = performance.now();
+    const bytes = await decodeInWorkers(count, model, started);
+    const seconds = (performance.now() - started) / 1000;
     $("progress").value = 1;
     $("status").textContent =
-      `Done: ${number(bytes.length)} bytes in ${reply.seconds.toFixed(2)} s ` +
-      `(${rate(bytes.length, reply.seconds)}); ${current.info.chunks.length} chunk checksums ` +
-      "and the index verified.";
+      `Done: ${number(bytes.length)} bytes in ${seconds.toFixed(2)} s ` +
+      `(${rate(bytes.length, seconds)}, ${count} worker${count > 1 ? "s" : ""}); ` +
+      `${current.info.chunks.length} chunk checksums and the index verified.`;
     const link = $("download");
     URL.revokeObjectURL(link.href);
     link.href = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));

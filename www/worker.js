@@ -1,7 +1,9 @@
-// Runs the wasm decoder off the page's thread. Messages in:
-//   { type: "inspect", name, bytes }              → { type: "info", info } | { type: "error", message }
-//   { type: "decompress", name, bytes, model }    → { type: "progress", done, total, seconds }…
-//                                                   then { type: "done", bytes, seconds } | { type: "error", message }
+// Runs the wasm decoder off the page's thread (the page starts one per core and gives
+// each a range of chunks). Messages in:
+//   { type: "inspect", name, bytes }           → { type: "info", info } | { type: "error", message }
+//   { type: "decompress", name, bytes, model, first, end }
+//                                              → { type: "progress", done, total }…
+//                                                then { type: "done", bytes } | { type: "error", message }
 
 // A minimal module using a SIMD instruction: valid only where WebAssembly SIMD128 is.
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3,
@@ -10,10 +12,10 @@ const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 
 const forced = new URL(self.location.href).searchParams.get("wasm");
 const flavour = forced === "plain" || !WebAssembly.validate(SIMD_PROBE) ? "plain" : "simd";
 
-let inspect, decompress;
+let inspect, decompressChunks;
 const ready = import(`./pkg/${flavour}/boa_web.js`).then(async (module) => {
   await module.default();
-  ({ inspect, decompress } = module);
+  ({ inspect, decompressChunks } = module);
 });
 
 self.onmessage = async (event) => {
@@ -25,12 +27,10 @@ self.onmessage = async (event) => {
       info.engine = `CPU engine, WebAssembly (${flavour === "simd" ? "SIMD128" : "no SIMD"})`;
       self.postMessage({ type: "info", info });
     } else if (message.type === "decompress") {
-      const started = performance.now();
-      const seconds = () => (performance.now() - started) / 1000;
-      const progress = (done, total) =>
-        self.postMessage({ type: "progress", done, total, seconds: seconds() });
-      const out = decompress(message.name, message.bytes, message.model ?? undefined, progress);
-      self.postMessage({ type: "done", bytes: out, seconds: seconds() }, [out.buffer]);
+      const progress = (done, total) => self.postMessage({ type: "progress", done, total });
+      const { name, bytes, model, first, end } = message;
+      const out = decompressChunks(name, bytes, model ?? undefined, first, end, progress);
+      self.postMessage({ type: "done", bytes: out }, [out.buffer]);
     }
   } catch (error) {
     self.postMessage({ type: "error", message: String(error?.message ?? error) });

@@ -144,6 +144,49 @@ pub fn decompress_with<P: Predictor>(
     Ok(out)
 }
 
+/// Decompresses the chunks `chunks` (indices into the chunk table) of `bytes`, each checked
+/// against its CRC-32, after the header, index and footer were checked; `progress` gets the
+/// bytes written so far after each group of [`LANES`] chunks. Pages decode disjoint chunk
+/// ranges in several workers at once and concatenate the results in order.
+///
+/// # Errors
+/// [`WebError::Container`]: a range outside the file, corruption, or the wrong model.
+pub fn decompress_chunks<P: Predictor>(
+    name: &str,
+    bytes: &[u8],
+    predictor: &P,
+    chunks: std::ops::Range<usize>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<u8>, WebError> {
+    let container = |source| WebError::Container {
+        name: name.to_string(),
+        source,
+    };
+    let mut file = BoaFile::open(Cursor::new(bytes)).map_err(container)?;
+    let count = file.chunks().len();
+    if chunks.start > chunks.end || chunks.end > count {
+        return Err(container(ContainerError::InvalidArgument(format!(
+            "chunks {chunks:?} are not within the file's {count} chunks"
+        ))));
+    }
+    let options = DecompressOptions {
+        lanes: LANES,
+        batch_chunks: LANES,
+    };
+    let mut out = Vec::new();
+    for group in chunks.clone().step_by(LANES) {
+        let last = (group + LANES).min(chunks.end) - 1;
+        let start = file.chunks()[group].original_offset;
+        let end = file.chunks()[last].original_offset + u64::from(file.chunks()[last].len);
+        out.extend(
+            file.decode_range(predictor, start..end, &options)
+                .map_err(container)?,
+        );
+        progress(out.len() as u64);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +225,23 @@ mod tests {
             Ok(_) => panic!("expected an error"),
             Err(e) => e.to_string(),
         }
+    }
+
+    #[test]
+    fn chunk_ranges_concatenate_to_the_whole_file() {
+        let boa = packed(true);
+        let engine = engine_for("x.boa", &boa, None).unwrap_or_else(|e| panic!("{e}"));
+        let mut whole = Vec::new();
+        for range in [0..2, 2..3, 3..5] {
+            let mut reports = Vec::new();
+            let part = decompress_chunks("x.boa", &boa, &engine, range, &mut |n| reports.push(n))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(reports.last().copied(), Some(part.len() as u64));
+            whole.extend(part);
+        }
+        assert_eq!(whole, INPUT);
+        let past_end = message(decompress_chunks("x.boa", &boa, &engine, 4..6, &mut |_| {}));
+        assert!(past_end.contains("not within the file's 5 chunks"), "{past_end}");
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub mod decode;
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::decode::{Summary, decompress_with, engine_for, summarize};
+use crate::decode::{Summary, decompress_chunks, decompress_with, engine_for, summarize};
 
 /// Installs the panic hook, so that a bug shows as a readable error in the console.
 #[wasm_bindgen(start)]
@@ -46,8 +46,34 @@ pub fn decompress(
 ) -> Result<Vec<u8>, JsError> {
     let total = summarize(name, bytes)?.original_bytes;
     let engine = engine_for(name, bytes, model.as_deref())?;
-    let mut report = |done: u64| {
-        if let Some(callback) = &progress {
+    let mut report = progress_reporter(progress.as_ref(), total);
+    Ok(decompress_with(name, bytes, &engine, &mut report)?)
+}
+
+/// Decompresses the chunks `first..end` of a `.boa` file (as [`decompress`] does the whole
+/// file), so that several workers can share a file. Returns their original bytes in order.
+#[wasm_bindgen(js_name = decompressChunks)]
+pub fn decompress_chunk_range(
+    name: &str,
+    bytes: &[u8],
+    model: Option<Vec<u8>>,
+    first: u32,
+    end: u32,
+    progress: Option<Function>,
+) -> Result<Vec<u8>, JsError> {
+    let engine = engine_for(name, bytes, model.as_deref())?;
+    let total = summarize(name, bytes)?
+        .chunks
+        .get(first as usize..end as usize)
+        .map_or(0, |c| c.iter().map(|&(len, _)| u64::from(len)).sum());
+    let mut report = progress_reporter(progress.as_ref(), total);
+    Ok(decompress_chunks(name, bytes, &engine, first as usize..end as usize, &mut report)?)
+}
+
+/// Calls `progress(done, total)`, ignoring a callback that throws.
+fn progress_reporter(progress: Option<&Function>, total: u64) -> impl FnMut(u64) + '_ {
+    move |done: u64| {
+        if let Some(callback) = progress {
             // A throwing callback must not abort the decompression.
             let _ = callback.call2(
                 &JsValue::NULL,
@@ -55,8 +81,7 @@ pub fn decompress(
                 &JsValue::from_f64(total as f64),
             );
         }
-    };
-    Ok(decompress_with(name, bytes, &engine, &mut report)?)
+    }
 }
 
 fn summary_object(summary: &Summary) -> Result<Object, JsValue> {

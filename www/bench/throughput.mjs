@@ -31,10 +31,10 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const cell = (xs) => `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
 
 
-function nativeRun(boaFile) {
+function nativeRun(boaFile, threads) {
   const started = process.hrtime.bigint();
   execFileSync(boaBin, ["decompress", "-q", "-f", "--lanes", "4", "-o", join(work, "out.bin"), boaFile],
-    { env: { ...process.env, RAYON_NUM_THREADS: "1" } });
+    { env: { ...process.env, RAYON_NUM_THREADS: String(threads) } });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return bytes / 1000 / seconds;
 }
@@ -55,20 +55,24 @@ async function pageRate(boaBytes, query) {
   return bytes / 1000 / Number(match[1]);
 }
 
+const cores = (await import("node:os")).availableParallelism();
 console.log(`${bytes} bytes of held-out KM3NeT amplitudes, 64 KiB chunks, ${runs} runs (median, range), KB/s\n`);
-console.log("| model | native, 1 thread | Chromium wasm SIMD128 | Chromium wasm, no SIMD | wasm SIMD / native |");
-console.log("|---|---:|---:|---:|---:|");
+console.log(`| model | native, 1 thread | wasm SIMD128, 1 worker | wasm, no SIMD, 1 worker | SIMD / native | native, ${cores} threads | wasm SIMD128, ${cores} workers |`);
+console.log("|---|---:|---:|---:|---:|---:|---:|");
 for (const [name, model] of models) {
   const boaFile = join(work, `${name}.boa`);
   execFileSync(boaBin, ["compress", "-q", "-f", "--embed-model", "--chunk-len", "65536", "-m", model, "-o", boaFile, input]);
   const boaBytes = readFileSync(boaFile);
-  const native = [], simd = [], plain = [];
+  const native = [], simd = [], plain = [], nativeAll = [], simdAll = [];
   for (let i = 0; i < runs; i++) {
-    native.push(nativeRun(boaFile));
-    simd.push(await pageRate(boaBytes, ""));
-    plain.push(await pageRate(boaBytes, "?wasm=plain"));
+    native.push(nativeRun(boaFile, 1));
+    simd.push(await pageRate(boaBytes, "?workers=1"));
+    plain.push(await pageRate(boaBytes, "?wasm=plain&workers=1"));
+    nativeAll.push(nativeRun(boaFile, cores));
+    simdAll.push(await pageRate(boaBytes, `?workers=${cores}`));
   }
-  console.log(`| ${name} | ${cell(native)} | ${cell(simd)} | ${cell(plain)} | ${(median(simd) / median(native)).toFixed(2)} |`);
+  console.log(`| ${name} | ${cell(native)} | ${cell(simd)} | ${cell(plain)} | ` +
+    `${(median(simd) / median(native)).toFixed(2)} | ${cell(nativeAll)} | ${cell(simdAll)} |`);
 }
 await browser.close();
 server.close();
