@@ -74,6 +74,9 @@ async function decodeInWorkers(count, model, started) {
   return out;
 }
 
+// Workers for a file: one per core, at most one per chunk.
+const workersFor = (info) => Math.max(1, Math.min(maxWorkers, info.chunks.length));
+
 function ratioText(info) {
   const ratio = (bytes) => (info.originalBytes / Math.max(bytes, 1)).toFixed(2);
   if (info.embeddedModelBytes === null) return ratio(info.fileBytes);
@@ -120,6 +123,8 @@ async function pickBoa(file) {
     const { info } = await ask(workerAt(0), { type: "inspect", name: file.name, bytes });
     current.info = info;
     showInfo(file.name, info);
+    // Start the workers now, so that their decoders are compiled before the click.
+    for (let k = 0; k < workersFor(info); k++) workerAt(k);
   } catch (error) {
     showError(error.message);
   }
@@ -141,7 +146,7 @@ async function run() {
   $("status").textContent = "starting…";
   try {
     const model = current.info.embeddedModelBytes === null ? current.model : null;
-    const count = Math.max(1, Math.min(maxWorkers, current.info.chunks.length));
+    const count = workersFor(current.info);
     const started = performance.now();
     const bytes = await decodeInWorkers(count, model, started);
     const seconds = (performance.now() - started) / 1000;

@@ -241,7 +241,10 @@ mod tests {
         }
         assert_eq!(whole, INPUT);
         let past_end = message(decompress_chunks("x.boa", &boa, &engine, 4..6, &mut |_| {}));
-        assert!(past_end.contains("not within the file's 5 chunks"), "{past_end}");
+        assert!(
+            past_end.contains("not within the file's 5 chunks"),
+            "{past_end}"
+        );
     }
 
     #[test]

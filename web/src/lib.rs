@@ -67,7 +67,13 @@ pub fn decompress_chunk_range(
         .get(first as usize..end as usize)
         .map_or(0, |c| c.iter().map(|&(len, _)| u64::from(len)).sum());
     let mut report = progress_reporter(progress.as_ref(), total);
-    Ok(decompress_chunks(name, bytes, &engine, first as usize..end as usize, &mut report)?)
+    Ok(decompress_chunks(
+        name,
+        bytes,
+        &engine,
+        first as usize..end as usize,
+        &mut report,
+    )?)
 }
 
 /// Calls `progress(done, total)`, ignoring a callback that throws.

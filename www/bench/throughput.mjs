@@ -1,7 +1,7 @@
 // Decompression throughput: the page's wasm decoder in headless Chromium (SIMD128 and the
-// plain fallback) against the native CLI on one thread, on the same .boa files.
+// plain fallback; one worker, and one per core) against the native CLI, on the same .boa files.
 //
-//   node bench/throughput.mjs [--bytes N] [--runs N] NAME=MODEL.boam ...
+//   node bench/throughput.mjs [--bytes N] [--chunk-len N] [--runs N] [--skip-plain] NAME=MODEL.boam ...
 //
 // Data: held-out KM3NeT amplitudes (the last part of data/km3-amplitudes.bin, which the
 // bundled model never saw). Needs web/build-www and the release CLI (BOA_BIN, default
@@ -19,6 +19,8 @@ const option = (name, fallback) => {
 };
 const bytes = option("--bytes", 256 * 1024);
 const runs = option("--runs", 3);
+const chunkLen = option("--chunk-len", 65536);
+const skipPlain = args.includes("--skip-plain") && args.splice(args.indexOf("--skip-plain"), 1);
 const models = args.map((a) => a.split("="));
 if (models.length === 0) models.push(["tiny", join(root, "data", "default.boam")]);
 
@@ -33,7 +35,10 @@ const cell = (xs) => `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–
 
 function nativeRun(boaFile, threads) {
   const started = process.hrtime.bigint();
-  execFileSync(boaBin, ["decompress", "-q", "-f", "--lanes", "4", "-o", join(work, "out.bin"), boaFile],
+  // One thread steps 4 chunks together, as a page worker does; more threads spread the
+  // chunks over the threads (the CLI's default).
+  const lanes = threads === 1 ? ["--lanes", "4"] : [];
+  execFileSync(boaBin, ["decompress", "-q", "-f", ...lanes, "-o", join(work, "out.bin"), boaFile],
     { env: { ...process.env, RAYON_NUM_THREADS: String(threads) } });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return bytes / 1000 / seconds;
@@ -56,22 +61,22 @@ async function pageRate(boaBytes, query) {
 }
 
 const cores = (await import("node:os")).availableParallelism();
-console.log(`${bytes} bytes of held-out KM3NeT amplitudes, 64 KiB chunks, ${runs} runs (median, range), KB/s\n`);
+console.log(`${bytes} bytes of held-out KM3NeT amplitudes, ${chunkLen}-byte chunks, ${runs} runs (median, range), KB/s\n`);
 console.log(`| model | native, 1 thread | wasm SIMD128, 1 worker | wasm, no SIMD, 1 worker | SIMD / native | native, ${cores} threads | wasm SIMD128, ${cores} workers |`);
 console.log("|---|---:|---:|---:|---:|---:|---:|");
 for (const [name, model] of models) {
   const boaFile = join(work, `${name}.boa`);
-  execFileSync(boaBin, ["compress", "-q", "-f", "--embed-model", "--chunk-len", "65536", "-m", model, "-o", boaFile, input]);
+  execFileSync(boaBin, ["compress", "-q", "-f", "--embed-model", "--chunk-len", String(chunkLen), "-m", model, "-o", boaFile, input]);
   const boaBytes = readFileSync(boaFile);
   const native = [], simd = [], plain = [], nativeAll = [], simdAll = [];
   for (let i = 0; i < runs; i++) {
     native.push(nativeRun(boaFile, 1));
     simd.push(await pageRate(boaBytes, "?workers=1"));
-    plain.push(await pageRate(boaBytes, "?wasm=plain&workers=1"));
+    if (!skipPlain) plain.push(await pageRate(boaBytes, "?wasm=plain&workers=1"));
     nativeAll.push(nativeRun(boaFile, cores));
     simdAll.push(await pageRate(boaBytes, `?workers=${cores}`));
   }
-  console.log(`| ${name} | ${cell(native)} | ${cell(simd)} | ${cell(plain)} | ` +
+  console.log(`| ${name} | ${cell(native)} | ${cell(simd)} | ${skipPlain ? "–" : cell(plain)} | ` +
     `${(median(simd) / median(native)).toFixed(2)} | ${cell(nativeAll)} | ${cell(simdAll)} |`);
 }
 await browser.close();
