@@ -116,8 +116,8 @@ fn zstd_compress(data: &[u8]) -> std::io::Result<Vec<u8>> {
 /// What one baseline did to one input.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct BaselineResult {
-    /// The baseline's [`Baseline::name`].
-    pub name: &'static str,
+    /// The compressor and its setting ([`Baseline::name`] for the baselines).
+    pub name: String,
     /// Input size in bytes.
     pub original_len: u64,
     /// Compressed size in bytes.
@@ -130,23 +130,38 @@ pub struct BaselineResult {
 
 /// Compresses, times, decompresses, times, and checks the round trip (an error if the bytes differ).
 pub fn measure(baseline: Baseline, data: &[u8]) -> Result<BaselineResult> {
+    time_round_trip(
+        baseline.name(),
+        data,
+        |d| baseline.compress(d),
+        |p| baseline.decompress(p),
+    )
+}
+
+/// Times `compress` then `decompress` on `data` (wall clock) and checks that the round
+/// trip gives `data` back; `name` labels the result and the errors.
+pub fn time_round_trip(
+    name: &str,
+    data: &[u8],
+    compress: impl FnOnce(&[u8]) -> Result<Vec<u8>>,
+    decompress: impl FnOnce(&[u8]) -> Result<Vec<u8>>,
+) -> Result<BaselineResult> {
     let started = Instant::now();
-    let packed = baseline.compress(data)?;
+    let packed = compress(data)?;
     let compress_seconds = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
-    let unpacked = baseline.decompress(&packed)?;
+    let unpacked = decompress(&packed)?;
     let decompress_seconds = started.elapsed().as_secs_f64();
 
     ensure!(
         unpacked == data,
-        "{}: round trip changed the data ({} bytes in, {} bytes back)",
-        baseline.name(),
+        "{name}: round trip changed the data ({} bytes in, {} bytes back)",
         data.len(),
         unpacked.len()
     );
     Ok(BaselineResult {
-        name: baseline.name(),
+        name: name.to_string(),
         original_len: data.len() as u64,
         compressed_len: packed.len() as u64,
         compress_seconds,

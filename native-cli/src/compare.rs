@@ -3,13 +3,12 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Instant;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use boa_core::container::{CompressOptions, DecompressOptions, compress_to_vec, decompress_to_vec};
 use boa_core::engine::Engine;
 
-use crate::baselines::{Baseline, BaselineResult, measure};
+use crate::baselines::{Baseline, BaselineResult, measure, time_round_trip};
 use crate::cli::BaselineArgs;
 use crate::codec_cmds::{auto_lanes, load_engine_or_default};
 
@@ -64,7 +63,7 @@ impl Row {
 impl From<BaselineResult> for Row {
     fn from(r: BaselineResult) -> Self {
         Self {
-            name: r.name.to_string(),
+            name: r.name,
             original_len: r.original_len,
             compressed_len: r.compressed_len,
             model_len: 0,
@@ -87,31 +86,20 @@ pub fn measure_boa(
         chunk_len,
         ..CompressOptions::default()
     };
-    let started = Instant::now();
-    let packed = compress_to_vec(engine, data, &options).context("boa failed to compress")?;
-    let compress_seconds = started.elapsed().as_secs_f64();
     let chunks = data.len().div_ceil(chunk_len.max(1) as usize) as u64;
-    let started = Instant::now();
-    let unpacked = decompress_to_vec(
-        engine,
-        &packed,
-        &DecompressOptions {
-            lanes: auto_lanes(chunks),
-            batch_chunks: 0,
-        },
-    )
-    .context("boa failed to decompress")?;
-    let decompress_seconds = started.elapsed().as_secs_f64();
-    if unpacked != data {
-        bail!("boa's round trip differs from the input");
-    }
+    let decompress_options = DecompressOptions {
+        lanes: auto_lanes(chunks),
+        batch_chunks: 0,
+    };
+    let result = time_round_trip(
+        name,
+        data,
+        |d| compress_to_vec(engine, d, &options).context("boa failed to compress"),
+        |p| decompress_to_vec(engine, p, &decompress_options).context("boa failed to decompress"),
+    )?;
     Ok(Row {
-        name: name.to_string(),
-        original_len: data.len() as u64,
-        compressed_len: packed.len() as u64,
         model_len,
-        compress_seconds,
-        decompress_seconds,
+        ..Row::from(result)
     })
 }
 

@@ -11,6 +11,25 @@ fn boa() -> Command {
     Command::cargo_bin("boa").expect("binary built")
 }
 
+/// Failing runs: exit code 1 and stderr naming what is wrong.
+trait Fails {
+    /// Runs the command; asserts exit code 1 and that stderr contains every needle.
+    fn fails(&mut self, needles: &[&str]);
+}
+
+impl Fails for Command {
+    fn fails(&mut self, needles: &[&str]) {
+        let assert = self.assert().code(1);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        for needle in needles {
+            assert!(
+                stderr.contains(needle),
+                "stderr lacks `{needle}`:\n{stderr}"
+            );
+        }
+    }
+}
+
 /// Real detector data: the start of the bundled sample (KM3NeT hit amplitudes).
 fn sample(len: usize) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/km3-amplitudes.bin");
@@ -81,9 +100,7 @@ fn demo_compares_the_bundled_model_with_the_baselines() {
         .stdout(predicate::str::contains("round trip identical"));
     boa()
         .args(["demo", "--bytes", "999999999"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("--bytes must be"));
+        .fails(&["--bytes must be"]);
 }
 
 #[test]
@@ -100,9 +117,7 @@ fn compress_and_decompress_name_files_like_zstd() {
     boa()
         .args(["compress", "-k"])
         .arg(&input)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("already exists (use -f/--force"));
+        .fails(&["already exists (use -f/--force"]);
     assert_eq!(
         std::fs::read(dir.path().join("hits.bin.boa")).expect("read"),
         before
@@ -191,18 +206,14 @@ fn bad_inputs_are_clear_errors_that_leave_nothing_behind() {
     boa()
         .args(["compress", "no-such-file"])
         .current_dir(dir.path())
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("cannot read no-such-file"));
+        .fails(&["cannot read no-such-file"]);
     // A truncated .boa: an error and no output file, not even a partial one.
     let truncated = dir.path().join("cut.bin.boa");
     std::fs::write(&truncated, &packed[..packed.len() * 2 / 3]).expect("write");
     boa()
         .arg("decompress")
         .arg(&truncated)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("truncated"));
+        .fails(&["truncated"]);
     assert_eq!(files_in(dir.path()), ["cut.bin.boa", "run.bin.boa"]);
     // The wrong model for a file: both fingerprints named, no output.
     boa()
@@ -210,10 +221,7 @@ fn bad_inputs_are_clear_errors_that_leave_nothing_behind() {
         .arg(dir.path().join("run.bin.boa"))
         .arg("-m")
         .arg(other_model())
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("model mismatch"))
-        .stderr(predicate::str::contains("was given"));
+        .fails(&["model mismatch", "was given"]);
     assert_eq!(files_in(dir.path()), ["cut.bin.boa", "run.bin.boa"]);
     // A file made with a model that is neither embedded nor bundled.
     let foreign = dir.path().join("foreign.boa");
@@ -228,31 +236,23 @@ fn bad_inputs_are_clear_errors_that_leave_nothing_behind() {
     boa()
         .args(["decompress", "-c"])
         .arg(&foreign)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("give it with -m"));
+        .fails(&["give it with -m"]);
     // Names that cannot be derived, and inputs that already look compressed.
     boa()
         .args(["decompress"])
         .arg(dir.path().join("cut.bin.boa").with_extension("bin"))
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("does not end in .boa"));
+        .fails(&["does not end in .boa"]);
     boa()
         .arg("compress")
         .arg(dir.path().join("run.bin.boa"))
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("already ends in .boa"));
+        .fails(&["already ends in .boa"]);
     // A model file that is not a model.
     boa()
         .args(["compress", "-m"])
         .arg(dir.path().join("run.bin.boa"))
         .arg("-c")
         .arg(&truncated)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("cannot load model"));
+        .fails(&["cannot load model"]);
 }
 
 #[cfg(target_os = "linux")]
@@ -315,9 +315,7 @@ fn baseline_prints_a_table_and_json_beside_boa() {
     }
     boa()
         .args(["baseline", "missing.bin"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("cannot read missing.bin"));
+        .fails(&["cannot read missing.bin"]);
 }
 
 #[test]
@@ -357,9 +355,7 @@ fn eval_writes_the_four_plots() {
         .args(["eval", "--checkpoint", "x", "--plots"])
         .arg(&plots)
         .arg(&input)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("--plots"));
+        .fails(&["--plots"]);
 }
 
 #[test]
@@ -401,9 +397,7 @@ fn new_experiment_asks_through_stdin_and_validates_answers() {
         .args(["new-experiment", "-o", "short.yaml"])
         .current_dir(dir.path())
         .write_stdin("x\n")
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("answers ended"));
+        .fails(&["answers ended"]);
     assert!(!dir.path().join("short.yaml").exists());
     // Non-interactive: flags and --yes; flag values are validated; no silent overwrite.
     boa()
@@ -441,9 +435,7 @@ fn new_experiment_asks_through_stdin_and_validates_answers() {
             "data/run.bin",
         ])
         .current_dir(dir.path())
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("already exists"));
+        .fails(&["already exists"]);
     boa()
         .args([
             "new-experiment",
@@ -488,9 +480,7 @@ fn run_steps_one_at_a_time() {
     // Nothing trained yet: compressing is a clear error.
     run_in(&dir)
         .args(["e2e", "--compress-only"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("there is no model"));
+        .fails(&["there is no model"]);
     run_in(&dir)
         .args([
             "e2e",
@@ -509,9 +499,7 @@ fn run_steps_one_at_a_time() {
     // Trained checkpoints are never overwritten; --resume continues from them.
     run_in(&dir)
         .args(["e2e", "--train-only"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("already holds checkpoints"));
+        .fails(&["already holds checkpoints"]);
     run_in(&dir)
         .args(["e2e", "--train-only", "--resume"])
         .assert()
@@ -556,9 +544,7 @@ fn run_steps_one_at_a_time() {
         .code(2);
     run_in(&dir)
         .args(["e2e", "--compress-only", "--verify"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("--verify"));
+        .fails(&["--verify"]);
     // A damaged .boa fails decompression and --verify never claims success.
     let boa_file = models.join("e2e.boa");
     let mut bytes = std::fs::read(&boa_file).expect("read");
@@ -566,9 +552,7 @@ fn run_steps_one_at_a_time() {
     std::fs::write(&boa_file, bytes).expect("write");
     run_in(&dir)
         .args(["e2e", "--decompress-only", "--verify"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("decompress failed"));
+        .fails(&["decompress failed"]);
 }
 
 #[test]
@@ -577,10 +561,7 @@ fn run_whole_pipeline_with_flags_overriding_the_yaml() {
     let dir = experiment_folder("precision: fp8\n");
     run_in(&dir)
         .args(["e2e", "--train-only"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("e2e.yaml"))
-        .stderr(predicate::str::contains("fp8 is not supported"));
+        .fails(&["e2e.yaml", "fp8 is not supported"]);
     run_in(&dir)
         .args([
             "e2e",
@@ -626,10 +607,7 @@ fn run_reports_bad_experiment_files_by_key_and_file() {
     let dir = experiment_folder("colour: blue\n");
     run_in(&dir)
         .args(["e2e"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("e2e.yaml"))
-        .stderr(predicate::str::contains("unknown field `colour`"));
+        .fails(&["e2e.yaml", "unknown field `colour`"]);
     std::fs::write(
         dir.path().join("experiments/zero.yaml"),
         "name: z\nfile_path: x\ndataloader:\n  seq_len: 64\n  batch_size: 8\nmodel:\n  preset: tiny\ntraining:\n  lr: 0.01\n  epochs: 0\n",
@@ -637,25 +615,16 @@ fn run_reports_bad_experiment_files_by_key_and_file() {
     .expect("yaml");
     run_in(&dir)
         .args(["zero"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("zero.yaml"))
-        .stderr(predicate::str::contains("training.epochs"));
+        .fails(&["zero.yaml", "training.epochs"]);
     std::fs::write(
         dir.path().join("experiments/broken.yaml"),
         "name: [unclosed\n",
     )
     .expect("yaml");
-    run_in(&dir)
-        .args(["broken"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("broken.yaml"));
+    run_in(&dir).args(["broken"]).fails(&["broken.yaml"]);
     run_in(&dir)
         .args(["missing"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("no experiment missing"));
+        .fails(&["no experiment missing"]);
 }
 
 /// The interactive prompts, driven through a pseudo-terminal made by util-linux `script`.
