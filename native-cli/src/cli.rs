@@ -54,6 +54,29 @@ pub struct InfoArgs {
     pub json: bool,
 }
 
+/// Where and how to train, overriding the experiment file (`boa train`, `boa run`).
+#[derive(Debug, Args)]
+pub struct HardwareArgs {
+    /// Train on cpu, cuda or wgpu (overrides the experiment's `device`).
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Train in fp32, bf16 or fp16 (overrides the experiment's `precision`).
+    #[arg(long)]
+    pub precision: Option<String>,
+}
+
+impl HardwareArgs {
+    /// Applies the flags given to `experiment`.
+    pub fn apply(&self, experiment: &mut boa_core::train::ExperimentConfig) {
+        if let Some(device) = &self.device {
+            experiment.device.clone_from(device);
+        }
+        if let Some(precision) = &self.precision {
+            experiment.precision.clone_from(precision);
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// The experiment file (YAML).
@@ -62,12 +85,8 @@ pub struct TrainArgs {
     /// Continue from the newest checkpoint in the experiment's model_path.
     #[arg(long)]
     pub resume: bool,
-    /// Overrides the experiment's device: cpu, cuda or wgpu.
-    #[arg(long)]
-    pub device: Option<String>,
-    /// Overrides the experiment's precision: fp32, bf16 or fp16.
-    #[arg(long)]
-    pub precision: Option<String>,
+    #[command(flatten)]
+    pub hardware: HardwareArgs,
     /// Overrides the experiment's number of epochs.
     #[arg(long)]
     pub epochs: Option<usize>,
@@ -300,12 +319,8 @@ pub struct RunArgs {
     /// No progress bars (overrides the experiment's `progress`).
     #[arg(long)]
     pub no_progress: bool,
-    /// Train on cpu, cuda or wgpu (overrides `device`).
-    #[arg(long)]
-    pub device: Option<String>,
-    /// Train in fp32, bf16 or fp16 (overrides `precision`).
-    #[arg(long)]
-    pub precision: Option<String>,
+    #[command(flatten)]
+    pub hardware: HardwareArgs,
     /// Only train (and write the integer model).
     #[arg(long)]
     pub train_only: bool,

@@ -98,10 +98,28 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<ExitCode> {
         float_bpb = Some((bpb, at_engine_temperature));
     }
     if let Some(engine) = &engine {
-        engine_figures(engine, &bytes, args.chunk_len, float_bpb, &mut out)?;
+        // With plots, one pass over the file gives both the charts and the bits per byte.
+        let predictions = match &args.plots {
+            Some(_) => Some(engine_predictions(engine, &bytes, chunk_len)?),
+            None => None,
+        };
+        let engine_bpb = match &predictions {
+            Some(p) => p.iter().map(|p| p.bits).sum::<f64>() / p.len().max(1) as f64,
+            None => {
+                engine_chunked_bpb(engine, &bytes, chunk_len).map_err(|e| anyhow::anyhow!(e))?
+            }
+        };
+        engine_figures(
+            engine,
+            &bytes,
+            args.chunk_len,
+            engine_bpb,
+            float_bpb,
+            &mut out,
+        )?;
         out.insert("temperature".into(), json!(temperature));
-        if let Some(dir) = &args.plots {
-            let (charts, top1) = write_eval_plots(engine, &bytes, chunk_len, dir, &args.file)?;
+        if let (Some(dir), Some(predictions)) = (&args.plots, &predictions) {
+            let (charts, top1) = write_eval_plots(predictions, dir, &args.file)?;
             out.insert("top1_accuracy".into(), json!(top1));
             out.insert("plots".into(), json!(charts));
         }
@@ -124,11 +142,10 @@ fn engine_figures(
     engine: &boa_core::Engine,
     bytes: &[u8],
     chunk_len: u32,
+    engine_bpb: f64,
     float_bpb: Option<(f64, Option<f64>)>,
     out: &mut serde_json::Map<String, serde_json::Value>,
 ) -> anyhow::Result<()> {
-    let engine_bpb =
-        engine_chunked_bpb(engine, bytes, chunk_len as usize).map_err(|e| anyhow::anyhow!(e))?;
     let packed = compress_to_vec(
         engine,
         bytes,
@@ -174,22 +191,18 @@ fn engine_figures(
     Ok(())
 }
 
-/// Runs the engine over `bytes` in chunks of `chunk_len` (as `boa compress` codes them)
-/// and writes the charts of `boa eval --plots`; returns their paths and the top-1
-/// accuracy (the fraction of bytes that were the most probable prediction).
+/// Writes the charts of `boa eval --plots`; returns their paths and the top-1 accuracy
+/// (the fraction of bytes that were the most probable prediction).
 fn write_eval_plots(
-    engine: &boa_core::Engine,
-    bytes: &[u8],
-    chunk_len: usize,
+    predictions: &[Prediction],
     dir: &Path,
     file: &Path,
 ) -> anyhow::Result<(Vec<String>, f64)> {
-    let predictions = engine_predictions(engine, bytes, chunk_len)?;
     let title = file.file_name().map_or_else(
         || file.display().to_string(),
         |n| n.to_string_lossy().into(),
     );
-    let paths = crate::plots::write_plots(dir, &predictions, &title)
+    let paths = crate::plots::write_plots(dir, predictions, &title)
         .with_context(|| format!("cannot write the plots into {}", dir.display()))?;
     let top1 =
         predictions.iter().filter(|p| p.rank == 0).count() as f64 / predictions.len().max(1) as f64;
@@ -197,7 +210,8 @@ fn write_eval_plots(
     Ok((paths, top1))
 }
 
-/// What the engine predicted for every byte, chunk by chunk in parallel.
+/// What the engine predicted for every byte, in chunks of `chunk_len` (as `boa compress`
+/// codes them), the chunks in parallel.
 fn engine_predictions(
     engine: &boa_core::Engine,
     bytes: &[u8],

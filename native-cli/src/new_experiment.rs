@@ -11,8 +11,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use boa_core::model::ModelConfig;
 use boa_core::train::{
-    CompressionSection, DataloaderConfig, DeviceKind, ExperimentConfig, ModelSection, Precision,
-    TrainingSection,
+    CompressionSection, DataloaderConfig, ExperimentConfig, ModelSection, TrainingSection,
 };
 
 use crate::cli::NewExperimentArgs;
@@ -383,8 +382,6 @@ pub fn run(args: &NewExperimentArgs) -> anyhow::Result<ExitCode> {
             },
         )?
     };
-    DeviceKind::parse(&experiment.device).map_err(anyhow::Error::msg)?;
-    Precision::parse(&experiment.precision).map_err(anyhow::Error::msg)?;
     let output = args
         .output
         .clone()

@@ -92,12 +92,7 @@ fn resolve_config(config: &str) -> anyhow::Result<PathBuf> {
 fn plan(args: &RunArgs) -> anyhow::Result<Plan> {
     let config = resolve_config(&args.config)?;
     let experiment = ExperimentConfig::load_with(&config, |experiment| {
-        if let Some(device) = &args.device {
-            experiment.device.clone_from(device);
-        }
-        if let Some(precision) = &args.precision {
-            experiment.precision.clone_from(precision);
-        }
+        args.hardware.apply(experiment);
         if let Some(path) = &args.model_path {
             experiment.model_path = Some(path.clone());
         }
@@ -378,7 +373,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bare_names_resolve_into_experiments() {
+    fn unknown_experiments_are_errors() {
         assert!(resolve_config("no-such-experiment").is_err());
         assert!(resolve_config("../no/such.yaml").is_err());
     }

@@ -68,12 +68,7 @@ impl TrainObserver for Console {
 
 pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     let experiment = ExperimentConfig::load_with(&args.config, |experiment| {
-        if let Some(device) = &args.device {
-            experiment.device.clone_from(device);
-        }
-        if let Some(precision) = &args.precision {
-            experiment.precision.clone_from(precision);
-        }
+        args.hardware.apply(experiment);
         if let Some(epochs) = args.epochs {
             experiment.training.epochs = epochs;
         }

@@ -20,7 +20,8 @@ const option = (name, fallback) => {
 const bytes = option("--bytes", 256 * 1024);
 const runs = option("--runs", 3);
 const chunkLen = option("--chunk-len", 65536);
-const skipPlain = args.includes("--skip-plain") && args.splice(args.indexOf("--skip-plain"), 1);
+const flag = (name) => args.includes(name) && args.splice(args.indexOf(name), 1).length > 0;
+const skipPlain = flag("--skip-plain");
 const models = args.map((a) => a.split("="));
 if (models.length === 0) models.push(["tiny", join(root, "data", "default.boam")]);
 
