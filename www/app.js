@@ -88,7 +88,8 @@ function showInfo(name, info) {
     ["file", `${name} (${number(info.fileBytes)} bytes)`],
     ["decompresses to", `${outputName(name)} (${number(info.originalBytes)} bytes)`],
     ["ratio", ratioText(info)],
-    ["chunks", `${number(info.chunks.length)} of ${number(info.chunkLen)} bytes`],
+    ["chunks", `${number(info.chunks.length)} of ${number(info.chunkLen)} bytes${info.storedChunks
+      ? `, ${number(info.storedChunks)} stored as they are (the model does not predict them)` : ""}`],
     ["model", `${info.fingerprint.slice(0, 16)}… ${info.embeddedModelBytes === null
       ? "(not embedded)" : `(embedded, ${number(info.embeddedModelBytes)} bytes)`}`],
     ["format", `.boa version ${info.version}; header, index and footer checksums ok`],

@@ -10,6 +10,7 @@
 use std::hint::black_box;
 
 use boa_core::coder::{FrequencyTable, RangeDecoder, RangeEncoder, SYMBOLS};
+use boa_core::rng::XorShift64;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 const SYMBOL_COUNT: usize = 1 << 20;
@@ -21,20 +22,13 @@ struct Workload {
     symbols: Vec<(u16, u8)>,
 }
 
-fn xorshift(state: &mut u64) -> u64 {
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    *state
-}
-
 /// 256 tables with a peak at a random byte, falling off by `2^-(sharpness·distance)`;
 /// symbols sampled from the table of their position.
 fn workload(name: &'static str, sharpness: u32, seed: u64) -> Workload {
-    let mut state = seed;
+    let mut rng = XorShift64::new(seed);
     let tables: Vec<FrequencyTable> = (0..256)
         .map(|_| {
-            let peak = (xorshift(&mut state) % 256) as i32;
+            let peak = (rng.next_u64() % 256) as i32;
             let mut counts = [0u32; SYMBOLS];
             for (s, c) in counts.iter_mut().enumerate() {
                 let distance = (s as i32 - peak).unsigned_abs();
@@ -45,8 +39,8 @@ fn workload(name: &'static str, sharpness: u32, seed: u64) -> Workload {
         .collect();
     let symbols = (0..SYMBOL_COUNT)
         .map(|_| {
-            let t = (xorshift(&mut state) % tables.len() as u64) as u16;
-            let target = (xorshift(&mut state) >> 48) as u32;
+            let t = (rng.next_u64() % tables.len() as u64) as u16;
+            let target = (rng.next_u64() >> 48) as u32;
             let table = &tables[usize::from(t)];
             let s = (0..=255u8)
                 .rev()

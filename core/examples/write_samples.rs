@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use boa_core::container::{CompressOptions, compress_to_vec};
-use boa_core::testing::{AdaptiveOrder1, FixedTable};
+use boa_core::testing::{AdaptiveOrder1, FORMAT_EXAMPLE, FixedTable};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| ".".into()));
@@ -15,12 +15,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fixed_bytes = fixed.model_bytes();
     let order1 = AdaptiveOrder1::default();
     let lines = b"dom 806451572 pmt 3 t=70.1 a=1.0\n".repeat(20);
-    let samples: [(&str, &[u8], u32, bool); 5] = [
+    let noise = boa_core::rng::XorShift64::new(11).bytes(300);
+    let stored_and_coded = [noise.as_slice(), &[b' '; 100], &noise[..50]].concat();
+    let samples: [(&str, &[u8], u32, bool); 6] = [
         ("empty.boa", b"", 16, false),
         ("hello.boa", b"hello, hello!", 8, false),
         ("runs.boa", &[b' '; 300], 64, false),
         ("mixed.boa", &lines, 100, false),
         ("embedded.boa", b"0123456789", 4, true),
+        ("stored.boa", &stored_and_coded, 128, false),
     ];
     for (name, data, chunk_len, embed) in samples {
         let options = CompressOptions {
@@ -33,9 +36,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let example = compress_to_vec(
         &order1,
-        b"BOA! BOA!",
+        FORMAT_EXAMPLE,
         &CompressOptions {
-            chunk_len: 5,
+            chunk_len: 16,
             ..CompressOptions::default()
         },
     )?;

@@ -15,6 +15,7 @@ pub mod coder;
 pub mod container;
 pub mod engine;
 pub mod predictor;
+pub mod rng;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 

@@ -5,6 +5,12 @@
 
 use crate::coder::{FrequencyTable, SYMBOLS};
 use crate::predictor::{ModelFingerprint, PredictError, Predictor};
+pub use crate::rng::XorShift64;
+
+/// The input of the worked example of `docs/format.md` (`tests/golden/format-example.boa`,
+/// chunk length 16, [`AdaptiveOrder1::default`]): a chunk that codes smaller and a short
+/// one that does not, so it is stored.
+pub const FORMAT_EXAMPLE: &[u8] = b"BOA!BOA!BOA!BOA!BOA";
 
 /// An adaptive order-1 model: counts of each byte after each previous byte.
 ///
@@ -164,16 +170,14 @@ pub fn fuzz_range_decoder(data: &[u8]) {
         return;
     };
     let (seed, stream) = rest.split_at(rest.len().min(8));
-    let mut state = seed.iter().fold(0x9E37_79B9_7F4A_7C15u64, |s, &b| {
+    let mut rng = XorShift64::new(seed.iter().fold(0x9E37_79B9_7F4A_7C15u64, |s, &b| {
         (s ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3)
-    }) | 1;
+    }));
     let tables: Vec<FrequencyTable> = (0..usize::from(count % 4) + 1)
         .map(|_| {
             let mut counts = [0u32; SYMBOLS];
             for c in &mut counts {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
+                let state = rng.next_u64();
                 *c = (state >> 40) as u32 >> (state % 24);
             }
             FrequencyTable::from_counts(&counts)
@@ -266,5 +270,59 @@ pub fn fuzz_model_file(data: &[u8]) {
 fn run_model(bytes: &[u8]) {
     if let Ok(engine) = crate::engine::Engine::from_bytes(bytes) {
         let _ = engine.chunk_tables(b"fuzzing boa", &mut |_| {});
+    }
+}
+
+/// Replays every input kept for the fuzz targets (`core/fuzz/seeds/TARGET/` and every
+/// crash the fuzzers ever found, `core/fuzz/regressions/TARGET/`) through the harness
+/// functions above, as unit tests, so that they also run on 32-bit targets.
+#[cfg(test)]
+mod fuzz_replay {
+    use std::path::{Path, PathBuf};
+
+    /// Replays the files of `target`; fails unless at least `expected` were found, so a
+    /// renamed or emptied folder cannot turn the replay into a test of nothing.
+    fn replay(target: &str, run: fn(&[u8]), expected: usize) {
+        let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+        let mut count = 0;
+        for folder in ["seeds", "regressions"] {
+            for path in files_in(&fuzz.join(folder).join(target)) {
+                let bytes = std::fs::read(&path).expect("readable input");
+                eprintln!("replaying {}", path.display());
+                run(&bytes);
+                count += 1;
+            }
+        }
+        assert!(
+            count >= expected,
+            "{target}: replayed {count} inputs, expected at least the {expected} committed"
+        );
+    }
+
+    fn files_in(folder: &Path) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| path.is_file())
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn container_decoder_inputs_replay() {
+        replay("container_decoder", super::fuzz_container_decoder, 12);
+    }
+
+    #[test]
+    fn range_decoder_inputs_replay() {
+        replay("range_decoder", super::fuzz_range_decoder, 3);
+    }
+
+    #[test]
+    fn model_file_inputs_replay() {
+        replay("model_file", super::fuzz_model_file, 2);
     }
 }

@@ -185,15 +185,8 @@ mod tests {
 
     /// Bytes from a fixed xorshift generator, close to incompressible.
     fn noisy(len: usize) -> Vec<u8> {
-        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-        (0..len)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                state.to_le_bytes()[0]
-            })
-            .collect()
+        let mut rng = boa_core::rng::XorShift64::new(0x9E37_79B9_7F4A_7C15);
+        (0..len).map(|_| rng.next_u64() as u8).collect()
     }
 
     fn assert_round_trip(data: &[u8]) {

@@ -68,8 +68,8 @@ pub fn compress(args: &CompressArgs) -> anyhow::Result<ExitCode> {
     let input = source.open()?;
     let options = CompressOptions {
         chunk_len: args.chunk_len,
-        batch_chunks: 0,
         embedded_model: args.embed_model.then_some(model_bytes.as_slice()),
+        ..CompressOptions::default()
     };
     let bar = bytes_bar(source.len(), !args.out.no_progress, "compressing");
     let started = Instant::now();
@@ -91,18 +91,30 @@ pub fn compress(args: &CompressArgs) -> anyhow::Result<ExitCode> {
     let seconds = started.elapsed().as_secs_f64();
     if let (Some(s), false) = (summary, args.out.quiet) {
         eprintln!(
-            "{} → {}: {} → {} bytes (ratio {:.3}), {} chunk(s), {:.2} s, {}",
+            "{} → {}: {} → {} bytes (ratio {:.3}), {} chunk(s){}, {:.2} s, {}",
             source.display(),
             sink.display(),
             s.original_len,
             s.compressed_len,
             s.original_len as f64 / s.compressed_len.max(1) as f64,
             s.chunk_count,
+            stored_note(s.stored_chunks),
             seconds,
             rate(s.original_len, seconds)
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// ` (N stored: …)` when some chunks were stored as they are, else nothing.
+fn stored_note(stored: u32) -> String {
+    if stored == 0 {
+        String::new()
+    } else {
+        format!(
+            " ({stored} stored as they are: the model does not predict them better than 8 bits per byte)"
+        )
+    }
 }
 
 /// Lanes per decoding step: the file's chunks spread over the threads, 1 ..= 16.

@@ -5,7 +5,7 @@ use std::io::BufReader;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use boa_core::container::{BoaFile, ContainerError, FOOTER_LEN};
+use boa_core::container::{BoaFile, ChunkKind, ContainerError, FOOTER_LEN};
 use serde::Serialize;
 
 use crate::cli::InfoArgs;
@@ -21,6 +21,8 @@ struct Report {
     original_bytes: u64,
     chunk_len: u32,
     chunk_count: u32,
+    /// Chunks held as they are because coding would not have made them smaller.
+    stored_chunks: u32,
     last_chunk_bytes: u32,
     stream_bytes: StreamStats,
     ratio: f64,
@@ -69,8 +71,11 @@ fn build_report<R: std::io::Read + std::io::Seek>(
 ) -> Result<Report, ContainerError> {
     // Opening checked header, footer and index CRCs; reading each record's framing
     // checks it against the index.
+    let mut stored_chunks = 0u32;
     for chunk in 0..boa.chunks().len() {
-        boa.chunk_crc(chunk)?;
+        if boa.chunk_kind(chunk)? == ChunkKind::Stored {
+            stored_chunks += 1;
+        }
     }
     let header = boa.header().clone();
     let footer = boa.footer().clone();
@@ -88,6 +93,7 @@ fn build_report<R: std::io::Read + std::io::Seek>(
         original_bytes: original,
         chunk_len: header.chunk_len,
         chunk_count: footer.chunk_count,
+        stored_chunks,
         last_chunk_bytes: boa.chunks().last().map_or(0, |c| c.len),
         stream_bytes: StreamStats {
             total,
@@ -132,6 +138,11 @@ fn print_table(r: &Report) {
         group(r.chunk_count.into()),
         group(r.chunk_len.into()),
         group(r.last_chunk_bytes.into())
+    );
+    println!(
+        "stored        {} of {} chunks held as they are (coding would not have made them smaller)",
+        group(r.stored_chunks.into()),
+        group(r.chunk_count.into())
     );
     println!(
         "streams       {} bytes; per chunk min {} / median {} / max {}",

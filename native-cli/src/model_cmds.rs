@@ -149,8 +149,10 @@ fn engine_figures(
     let packed = compress_to_vec(
         engine,
         bytes,
+        // Every chunk coded: this measures the coder against the engine's ideal cost.
         &CompressOptions {
             chunk_len,
+            store_incompressible: false,
             ..CompressOptions::default()
         },
     )?;

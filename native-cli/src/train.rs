@@ -238,12 +238,10 @@ fn write_integer_model(experiment: &ExperimentConfig, folder: &Path) -> anyhow::
 
 /// Deterministic bytes with some structure (records with counters and noise).
 pub(crate) fn synthetic(len: usize) -> Vec<u8> {
-    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut rng = boa_core::rng::XorShift64::new(0x2545_F491_4F6C_DD1D);
     (0..len)
         .map(|i| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
+            let state = rng.next_u64();
             match i % 16 {
                 0..=3 => (i / 16) as u8,
                 4..=7 => 0,

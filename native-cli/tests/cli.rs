@@ -34,7 +34,8 @@ fn info_prints_header_chunks_and_checksums() {
         .arg(&path)
         .assert()
         .success()
-        .stdout(predicate::str::contains(".boa version 1"))
+        .stdout(predicate::str::contains(".boa version 2"))
+        .stdout(predicate::str::contains("stored        0 of 3 chunks"))
         .stdout(predicate::str::contains(model.fingerprint().to_string()))
         .stdout(predicate::str::contains("10,200 bytes"))
         .stdout(predicate::str::contains(
@@ -392,4 +393,50 @@ fn a_file_decompressed_with_another_model_names_both() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("checksum"));
+}
+
+/// Random bytes and data unlike the bundled model's training data: each stays within
+/// the input plus the framing (`max_file_len`), round trips, and `info` counts the
+/// stored chunks.
+#[test]
+fn incompressible_input_grows_by_the_framing_only() {
+    use boa_core::container::max_file_len;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let noise = boa_core::rng::XorShift64::new(42).bytes(200_000);
+    let text: Vec<u8> = (0..8000)
+        .flat_map(|i| format!("track {i}: px={} py={} q=-1\n", i * 7 % 101, i % 13).into_bytes())
+        .take(200_000)
+        .collect();
+    for (name, data) in [("noise.bin", noise), ("tracks.txt", text)] {
+        let input = dir.path().join(name);
+        std::fs::write(&input, &data).expect("write");
+        let packed = dir.path().join(format!("{name}.boa"));
+        boa()
+            .args(["compress", "-q", "--chunk-len", "65536"])
+            .arg(&input)
+            .arg("-o")
+            .arg(&packed)
+            .assert()
+            .success();
+        let size = std::fs::metadata(&packed).expect("packed").len();
+        let bound = max_file_len(data.len() as u64, 65536, None);
+        assert!(size <= bound, "{name}: {size} bytes > {bound}");
+        let back = dir.path().join(format!("{name}.back"));
+        boa()
+            .args(["decompress", "-q"])
+            .arg(&packed)
+            .arg("-o")
+            .arg(&back)
+            .assert()
+            .success();
+        assert_eq!(std::fs::read(&back).expect("back"), data, "{name}");
+        if name == "noise.bin" {
+            boa()
+                .arg("info")
+                .arg(&packed)
+                .assert()
+                .success()
+                .stdout(predicate::str::contains("stored        4 of 4 chunks"));
+        }
+    }
 }

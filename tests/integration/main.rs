@@ -1,6 +1,5 @@
 //! boa's cross-crate tests, one file per topic.
 
 mod engine_golden;
-mod fuzz_regressions;
 mod golden;
 mod shared_data;

@@ -6,7 +6,7 @@
 
 use std::io::Cursor;
 
-use boa_core::container::{BoaFile, ContainerError, DecompressOptions, StreamDecoder};
+use boa_core::container::{BoaFile, ChunkKind, ContainerError, DecompressOptions, StreamDecoder};
 use boa_core::engine::{Engine, ModelFileError};
 use boa_core::{ModelFingerprint, Predictor};
 
@@ -59,6 +59,8 @@ pub struct Summary {
     pub chunk_len: u32,
     /// `(original bytes, coded stream bytes)` of every chunk.
     pub chunks: Vec<(u32, u32)>,
+    /// Chunks held as they are (coding would not have made them smaller).
+    pub stored_chunks: u32,
 }
 
 /// Reads a `.boa` file's header, index and footer (checksums included).
@@ -70,7 +72,13 @@ pub fn summarize(name: &str, bytes: &[u8]) -> Result<Summary, WebError> {
         name: name.to_string(),
         source,
     };
-    let file = BoaFile::open(Cursor::new(bytes)).map_err(container)?;
+    let mut file = BoaFile::open(Cursor::new(bytes)).map_err(container)?;
+    let mut stored_chunks = 0;
+    for chunk in 0..file.chunks().len() {
+        if file.chunk_kind(chunk).map_err(container)? == ChunkKind::Stored {
+            stored_chunks += 1;
+        }
+    }
     Ok(Summary {
         version: file.header().version,
         fingerprint: file.header().fingerprint.to_string(),
@@ -83,6 +91,7 @@ pub fn summarize(name: &str, bytes: &[u8]) -> Result<Summary, WebError> {
             .iter()
             .map(|c| (c.len, c.stream_len))
             .collect(),
+        stored_chunks,
     })
 }
 
@@ -195,14 +204,38 @@ mod tests {
     const MODEL: &[u8] = include_bytes!("../../tests/golden/engine-tiny.boam");
     const INPUT: &[u8] = include_bytes!("../../tests/golden/engine-input.bin");
 
+    /// The golden input with the golden (untrained) model, every chunk coded so that
+    /// decoding runs the engine (the default would store them all: see the next test).
     fn packed(embed: bool) -> Vec<u8> {
         let engine = Engine::from_bytes(MODEL).unwrap_or_else(|e| panic!("{e}"));
         let options = CompressOptions {
             chunk_len: 1024,
             embedded_model: embed.then_some(MODEL),
+            store_incompressible: false,
             ..CompressOptions::default()
         };
         compress_to_vec(&engine, INPUT, &options).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn stored_chunks_are_counted_and_decoded() {
+        let engine = Engine::from_bytes(MODEL).unwrap_or_else(|e| panic!("{e}"));
+        let options = CompressOptions {
+            chunk_len: 1024,
+            ..CompressOptions::default()
+        };
+        let boa = compress_to_vec(&engine, INPUT, &options).unwrap_or_else(|e| panic!("{e}"));
+        let summary = summarize("x.boa", &boa).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(summary.stored_chunks, 5);
+        assert_eq!(
+            summarize("x.boa", &packed(false))
+                .map(|s| s.stored_chunks)
+                .ok(),
+            Some(0)
+        );
+        let out =
+            decompress_with("x.boa", &boa, &engine, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out, INPUT);
     }
 
     #[test]

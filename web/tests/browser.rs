@@ -53,8 +53,10 @@ fn the_golden_file_decodes_to_the_golden_input() {
 
 #[wasm_bindgen_test]
 fn compressing_in_the_browser_gives_the_golden_bytes() {
+    // As tests/integration/engine_golden.rs: every chunk coded, none stored.
     let options = CompressOptions {
         chunk_len: 1024,
+        store_incompressible: false,
         ..CompressOptions::default()
     };
     let packed = compress_to_vec(&engine(), INPUT, &options).unwrap_or_else(|e| panic!("{e}"));

@@ -184,13 +184,10 @@ proptest! {
     ) {
         // Symbols sampled from the table itself, the case the coder is built for.
         let table = skewed_table(peak, sharpness);
-        let mut state = seed | 1;
+        let mut rng = crate::rng::XorShift64::new(seed);
         let symbols: Vec<u8> = (0..20_000)
             .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                let target = (state >> 40) as u32 & 0xFFFF;
+                let target = (rng.next_u64() >> 40) as u32 & 0xFFFF;
                 (0..=255u8).rev().find(|&s| table.cumulative(s) <= target).unwrap_or(0)
             })
             .collect();

@@ -4,6 +4,7 @@ use crate::coder::{FrequencyTable, RangeDecoder, RangeEncoder};
 use crate::predictor::Predictor;
 
 use super::ContainerError;
+use super::format::ChunkKind;
 
 /// A chunk coded: the CRC-32 of its bytes and its range-coded stream.
 pub(crate) struct EncodedChunk {
@@ -43,6 +44,7 @@ pub(crate) fn encode_chunk<P: Predictor>(
 }
 
 /// One chunk to decode.
+#[derive(Clone, Copy)]
 pub(crate) struct ChunkJob<'a> {
     /// Index of the chunk in the file (for error messages).
     pub index: u64,
@@ -50,8 +52,24 @@ pub(crate) struct ChunkJob<'a> {
     pub len: usize,
     /// CRC-32 of the original bytes.
     pub crc: u32,
-    /// The range-coded stream.
+    /// Whether `stream` is range-coded or the chunk itself.
+    pub kind: ChunkKind,
+    /// The record's payload: the range-coded stream, or the stored bytes.
     pub stream: &'a [u8],
+}
+
+/// Checks a decoded (or stored) chunk against its record's CRC-32.
+fn check_crc(job: &ChunkJob<'_>, bytes: &[u8]) -> Result<(), ContainerError> {
+    let computed = crc32fast::hash(bytes);
+    if computed == job.crc {
+        Ok(())
+    } else {
+        Err(ContainerError::ChunkChecksum {
+            chunk: job.index,
+            stored: job.crc,
+            computed,
+        })
+    }
 }
 
 /// Decodes a group of chunks in lock step, one predictor call per byte position for the
@@ -106,33 +124,47 @@ pub(crate) fn decode_group<P: Predictor>(
             chunk: job.index,
             source,
         })?;
-        let computed = crc32fast::hash(&output);
-        if computed != job.crc {
-            return Err(ContainerError::ChunkChecksum {
-                chunk: job.index,
-                stored: job.crc,
-                computed,
-            });
-        }
+        check_crc(job, &output)?;
         in_file_order[i] = output;
     }
     Ok(in_file_order)
 }
 
-/// Decodes `jobs` in groups of `lanes` chunks, the groups in parallel; returns the
-/// chunks' bytes in order, or the first error in chunk order.
+/// Decodes `jobs`: the range-coded ones in groups of `lanes` chunks, the groups in
+/// parallel; the stored ones by checking their CRC-32. Returns the chunks' bytes in
+/// order, or the first error in chunk order.
 pub(crate) fn decode_chunks<P: Predictor>(
     predictor: &P,
     jobs: &[ChunkJob<'_>],
     lanes: usize,
 ) -> Result<Vec<Vec<u8>>, ContainerError> {
-    let groups: Vec<&[ChunkJob<'_>]> = jobs.chunks(lanes.max(1)).collect();
+    let (coded, stored): (Vec<&ChunkJob<'_>>, Vec<&ChunkJob<'_>>) =
+        jobs.iter().partition(|job| job.kind == ChunkKind::Coded);
+    let groups: Vec<Vec<ChunkJob<'_>>> = coded
+        .chunks(lanes.max(1))
+        .map(|group| group.iter().map(|&&job| job).collect())
+        .collect();
     let decoded = map_in_parallel(&groups, |group| decode_group(predictor, group));
-    let mut chunks = Vec::with_capacity(jobs.len());
-    for group in decoded {
-        chunks.extend(group?);
+    let mut results: Vec<(u64, Result<Vec<u8>, ContainerError>)> = Vec::with_capacity(jobs.len());
+    for (group, outcome) in groups.iter().zip(decoded) {
+        match outcome {
+            Ok(chunks) => results.extend(
+                group
+                    .iter()
+                    .map(|job| job.index)
+                    .zip(chunks.into_iter().map(Ok)),
+            ),
+            Err(error) => results.push((group[0].index, Err(error))),
+        }
     }
-    Ok(chunks)
+    for job in stored {
+        results.push((
+            job.index,
+            check_crc(job, job.stream).map(|()| job.stream.to_vec()),
+        ));
+    }
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, chunk)| chunk).collect()
 }
 
 /// `items.iter().map(f)`, on all cores when the `parallel` feature is on; order kept.

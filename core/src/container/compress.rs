@@ -5,8 +5,8 @@ use std::io::{Read, Write};
 use super::ContainerError;
 use super::chunk::{EncodedChunk, encode_chunk, map_in_parallel};
 use super::format::{
-    DEFAULT_CHUNK_LEN, FORMAT_VERSION, Footer, Header, MAX_MODEL_LEN, RecordHeader, TAG_END,
-    validate_chunk_len,
+    ChunkKind, DEFAULT_CHUNK_LEN, FORMAT_VERSION, Footer, Header, MAX_MODEL_LEN, RecordHeader,
+    TAG_END, validate_chunk_len,
 };
 use crate::predictor::{ModelFingerprint, Predictor};
 
@@ -21,6 +21,10 @@ pub struct CompressOptions<'a> {
     /// The model file to store in the `.boa` file, making it self-contained. Its BLAKE3
     /// hash must be the predictor's fingerprint.
     pub embedded_model: Option<&'a [u8]>,
+    /// Store a chunk as it is when its range-coded stream would not be smaller (the
+    /// default), so that no file exceeds [`super::max_file_len`]. `false` codes every
+    /// chunk: for measuring the coder, and for golden files that must exercise it.
+    pub store_incompressible: bool,
 }
 
 impl Default for CompressOptions<'_> {
@@ -29,6 +33,7 @@ impl Default for CompressOptions<'_> {
             chunk_len: DEFAULT_CHUNK_LEN,
             batch_chunks: 0,
             embedded_model: None,
+            store_incompressible: true,
         }
     }
 }
@@ -42,6 +47,8 @@ pub struct CompressSummary {
     pub compressed_len: u64,
     /// Chunks written.
     pub chunk_count: u32,
+    /// Of those, chunks stored as they are because coding would not have made them smaller.
+    pub stored_chunks: u32,
 }
 
 /// Compresses everything `input` yields into a `.boa` stream on `output`.
@@ -58,7 +65,7 @@ pub fn compress<P: Predictor>(
     options: &CompressOptions<'_>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<CompressSummary, ContainerError> {
-    validate_chunk_len(options.chunk_len).map_err(ContainerError::InvalidArgument)?;
+    validate_chunk_len(options.chunk_len)?;
     let mut input = input;
     let mut output = CountingWriter::new(output);
     write_header(predictor, &mut output, options)?;
@@ -68,19 +75,24 @@ pub fn compress<P: Predictor>(
     let mut buffer = vec![0u8; chunk_len * batch_chunks];
     let mut stream_lens: Vec<u32> = Vec::new();
     let mut original_len = 0u64;
+    let mut stored_chunks = 0u32;
     loop {
         let filled = read_full(&mut input, &mut buffer)?;
         let chunks: Vec<&[u8]> = buffer[..filled].chunks(chunk_len).collect();
         let encoded = map_in_parallel(&chunks, |chunk| encode_chunk(predictor, chunk));
         for (chunk, coded) in chunks.iter().zip(encoded) {
-            let coded = coded?;
-            write_record(
+            let short = chunk.len() < chunk_len;
+            let record = write_record(
                 &mut output,
-                chunk.len() as u32,
-                chunk.len() < chunk_len,
-                &coded,
+                chunk,
+                short,
+                &coded?,
+                options.store_incompressible,
             )?;
-            stream_lens.push(coded.stream.len() as u32);
+            if record.kind == ChunkKind::Stored {
+                stored_chunks += 1;
+            }
+            stream_lens.push(record.stream_len);
             if stream_lens.len() > u32::MAX as usize {
                 return Err(ContainerError::InvalidArgument(
                     "input needs more than 2^32 − 1 chunks; use a larger chunk length".into(),
@@ -99,6 +111,7 @@ pub fn compress<P: Predictor>(
         original_len,
         compressed_len: output.written,
         chunk_count: stream_lens.len() as u32,
+        stored_chunks,
     })
 }
 
@@ -162,21 +175,31 @@ fn write_header<P: Predictor>(
     Ok(())
 }
 
+/// Writes a chunk's record: its range-coded stream, or the chunk itself where the stream
+/// would not be smaller, so that no chunk costs more than its bytes plus the framing.
 fn write_record(
     output: &mut impl Write,
-    len: u32,
+    chunk: &[u8],
     short: bool,
     coded: &EncodedChunk,
-) -> Result<(), ContainerError> {
-    RecordHeader {
-        len,
+    store_incompressible: bool,
+) -> Result<RecordHeader, ContainerError> {
+    let (kind, payload) = if coded.stream.len() < chunk.len() || !store_incompressible {
+        (ChunkKind::Coded, coded.stream.as_slice())
+    } else {
+        (ChunkKind::Stored, chunk)
+    };
+    // Both payloads are at most `max_stream_len(MAX_CHUNK_LEN)` < 2^26 bytes.
+    let record = RecordHeader {
+        len: chunk.len() as u32,
         short,
+        kind,
         crc: coded.crc,
-        stream_len: coded.stream.len() as u32,
-    }
-    .write(output)?;
-    output.write_all(&coded.stream)?;
-    Ok(())
+        stream_len: payload.len() as u32,
+    };
+    record.write(output)?;
+    output.write_all(payload)?;
+    Ok(record)
 }
 
 fn write_index_and_footer(

@@ -41,7 +41,7 @@ pub struct DecompressSummary {
     pub original_len: u64,
     /// Bytes of `.boa` read.
     pub compressed_len: u64,
-    /// Chunks decoded.
+    /// Chunks decoded (stored ones included).
     pub chunk_count: u32,
 }
 
@@ -105,20 +105,20 @@ impl<R: Read> StreamDecoder<R> {
         progress: &mut dyn FnMut(u64),
     ) -> Result<DecompressSummary, ContainerError> {
         check_model(&self.header, predictor)?;
-        let chunk_len = self.header.chunk_len;
         let batch = options.batch_chunks().max(1);
         let mut stream_lens: Vec<u32> = Vec::new();
         let mut original_len = 0u64;
         let mut ended_short = false;
         loop {
             let (records, reached_end) =
-                self.read_records(batch, chunk_len, &mut stream_lens, &mut ended_short)?;
+                self.read_records(batch, &mut stream_lens, &mut ended_short)?;
             let jobs: Vec<ChunkJob<'_>> = records
                 .iter()
                 .map(|record| ChunkJob {
                     index: record.index,
                     len: record.header.len as usize,
                     crc: record.header.crc,
+                    kind: record.header.kind,
                     stream: &record.stream,
                 })
                 .collect();
@@ -144,7 +144,6 @@ impl<R: Read> StreamDecoder<R> {
     fn read_records(
         &mut self,
         batch: usize,
-        chunk_len: u32,
         stream_lens: &mut Vec<u32>,
         ended_short: &mut bool,
     ) -> Result<(Vec<Record>, bool), ContainerError> {
@@ -156,14 +155,12 @@ impl<R: Read> StreamDecoder<R> {
                 return Ok((records, true));
             }
             if *ended_short {
-                return Err(ContainerError::corrupt(format!(
-                    "chunk {index} follows a final (short) chunk"
-                )));
+                return Err(ContainerError::RecordAfterFinalChunk { chunk: index });
             }
             if index >= u64::from(u32::MAX) {
-                return Err(ContainerError::corrupt("more than 2^32 − 1 chunks"));
+                return Err(ContainerError::TooManyChunks);
             }
-            let record = RecordHeader::read_after_tag(&mut self.input, tag, index, chunk_len)?;
+            let record = RecordHeader::read_after_tag(&mut self.input, tag, index, &self.header)?;
             let stream = read_vec(&mut self.input, record.stream_len.into(), "chunk stream")?;
             *ended_short = record.short;
             stream_lens.push(record.stream_len);
@@ -188,29 +185,36 @@ impl<R: Read> StreamDecoder<R> {
             index.extend_from_slice(&entry);
             let stored = u32::from_le_bytes(entry);
             if stored != seen {
-                return Err(ContainerError::corrupt(format!(
-                    "index gives chunk {chunk} a stream of {stored} bytes, its record {seen}"
-                )));
+                return Err(ContainerError::IndexMismatch {
+                    chunk: chunk as u64,
+                    what: "stream length",
+                    index: stored.into(),
+                    record: seen.into(),
+                });
             }
         }
         let footer = Footer::read(&mut self.input, self.header.chunk_len)?;
         check_index_crc(&index, footer.index_crc)?;
-        let expected = Footer {
-            original_len,
-            chunk_count: stream_lens.len() as u32,
-            index_crc: footer.index_crc,
-            index_offset,
-        };
-        if footer != expected {
-            return Err(ContainerError::corrupt(format!(
-                "footer {footer:?} does not match the records read ({expected:?})"
-            )));
+        for (what, in_footer, from_records) in [
+            ("original length", footer.original_len, original_len),
+            (
+                "chunk count",
+                footer.chunk_count.into(),
+                stream_lens.len() as u64,
+            ),
+            ("index offset", footer.index_offset, index_offset),
+        ] {
+            if in_footer != from_records {
+                return Err(ContainerError::FooterMismatch {
+                    what,
+                    footer: in_footer,
+                    records: from_records,
+                });
+            }
         }
         let mut probe = [0u8; 1];
         if self.input.read(&mut probe)? != 0 {
-            return Err(ContainerError::corrupt(
-                "data follows the footer (is this several files concatenated?)",
-            ));
+            return Err(ContainerError::TrailingData);
         }
         debug_assert!(self.input.read >= HEADER_LEN + FOOTER_LEN);
         Ok(())
@@ -257,17 +261,15 @@ pub(crate) fn read_embedded_model(
     let len = u64::from_le_bytes(read_array(input, "embedded model length")?);
     let max = limit.map_or(MAX_MODEL_LEN, |l| l.min(MAX_MODEL_LEN));
     if len > max {
-        return Err(ContainerError::corrupt(format!(
-            "embedded model length {len} exceeds the {max} bytes possible here"
-        )));
+        return Err(ContainerError::EmbeddedModelLen { got: len, max });
     }
     let model = read_vec(input, len, "embedded model")?;
     let embedded = ModelFingerprint::of_bytes(&model);
     if embedded != header.fingerprint {
-        return Err(ContainerError::corrupt(format!(
-            "embedded model hashes to {embedded}, but the header names model {}",
-            header.fingerprint
-        )));
+        return Err(ContainerError::EmbeddedModelHash {
+            got: embedded,
+            expected: header.fingerprint,
+        });
     }
     Ok(model)
 }

@@ -10,8 +10,11 @@ use crate::predictor::ModelFingerprint;
 pub const MAGIC: [u8; 8] = *b"\x89BOA\r\n\x1a\n";
 /// The last 4 bytes of every `.boa` file.
 pub const FOOTER_MAGIC: [u8; 4] = *b"BOAE";
-/// The format version this build writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+/// The format version this build writes. Version 2 added stored chunks (tags `S`, `T`).
+pub const FORMAT_VERSION: u16 = 2;
+/// The oldest format version this build reads: every version from it to
+/// [`FORMAT_VERSION`] decodes.
+pub const OLDEST_READABLE_VERSION: u16 = 1;
 /// Header size in bytes.
 pub const HEADER_LEN: u64 = 52;
 /// Footer size in bytes.
@@ -27,10 +30,16 @@ pub const DEFAULT_CHUNK_LEN: u32 = 1 << 16;
 /// Largest embedded model, 1 GiB.
 pub const MAX_MODEL_LEN: u64 = 1 << 30;
 
-/// Record tag: a chunk of exactly `chunk_len` bytes.
+/// Record tag: a range-coded chunk of exactly `chunk_len` bytes.
 pub const TAG_FULL_CHUNK: u8 = b'C';
-/// Record tag: the final chunk, shorter than `chunk_len`; its length follows the tag.
+/// Record tag: the range-coded final chunk, shorter than `chunk_len`; its length follows.
 pub const TAG_LAST_CHUNK: u8 = b'L';
+/// Record tag (version ≥ 2): a chunk of exactly `chunk_len` bytes stored as they are,
+/// because coding would not have made it smaller.
+pub const TAG_STORED_FULL_CHUNK: u8 = b'S';
+/// Record tag (version ≥ 2): the final chunk, shorter than `chunk_len`, stored as it is;
+/// its length follows.
+pub const TAG_STORED_LAST_CHUNK: u8 = b'T';
 /// Record tag: no more chunks; the index follows.
 pub const TAG_END: u8 = b'E';
 
@@ -42,6 +51,24 @@ pub const TAG_END: u8 = b'E';
 #[must_use]
 pub const fn max_stream_len(len: u32) -> u64 {
     2 * len as u64 + len as u64 / 512 + 8
+}
+
+/// The largest `.boa` file that `original_len` bytes can become, in chunks of `chunk_len`
+/// bytes, with an embedded model of `model_len` bytes if any: the input itself plus the
+/// framing (header, model, 9 bytes per record, 4 more for a short last one, the end tag,
+/// 4 index bytes per chunk, footer), since a chunk is stored as it is when coding would
+/// not make it smaller.
+#[must_use]
+pub fn max_file_len(original_len: u64, chunk_len: u32, model_len: Option<u64>) -> u64 {
+    let chunks = original_len.div_ceil(u64::from(chunk_len.max(1)));
+    let short = u64::from(!original_len.is_multiple_of(u64::from(chunk_len.max(1))));
+    HEADER_LEN
+        + model_len.map_or(0, |len| 8 + len)
+        + original_len
+        + chunks * (RecordHeader::encoded_len(false) + 4)
+        + short * 4
+        + 1
+        + FOOTER_LEN
 }
 
 /// The fixed-size header at the start of a file.
@@ -98,10 +125,11 @@ impl Header {
             return Err(ContainerError::Truncated { what: "header" });
         }
         let version = u16_at(&bytes, 8);
-        if version != FORMAT_VERSION {
+        if !(OLDEST_READABLE_VERSION..=FORMAT_VERSION).contains(&version) {
             return Err(ContainerError::UnsupportedVersion {
                 got: version,
-                supported: FORMAT_VERSION,
+                oldest: OLDEST_READABLE_VERSION,
+                newest: FORMAT_VERSION,
             });
         }
         let flags = u16_at(&bytes, 10);
@@ -110,7 +138,7 @@ impl Header {
         }
         check_crc("header", &bytes[0..48], u32_at(&bytes, 48))?;
         let chunk_len = u32_at(&bytes, 12);
-        validate_chunk_len(chunk_len).map_err(ContainerError::Corrupt)?;
+        validate_chunk_len(chunk_len)?;
         let mut fingerprint = [0u8; 32];
         fingerprint.copy_from_slice(&bytes[16..48]);
         Ok(Self {
@@ -123,11 +151,12 @@ impl Header {
 }
 
 /// Checks `1 ≤ chunk_len ≤ MAX_CHUNK_LEN`.
-pub(crate) fn validate_chunk_len(chunk_len: u32) -> Result<(), String> {
+pub(crate) fn validate_chunk_len(chunk_len: u32) -> Result<(), ContainerError> {
     if chunk_len == 0 || chunk_len > MAX_CHUNK_LEN {
-        Err(format!(
-            "chunk length {chunk_len} is outside 1..={MAX_CHUNK_LEN}"
-        ))
+        Err(ContainerError::ChunkLenOutOfRange {
+            got: chunk_len,
+            max: MAX_CHUNK_LEN,
+        })
     } else {
         Ok(())
     }
@@ -168,10 +197,9 @@ impl Footer {
     pub fn read(input: &mut impl Read, chunk_len: u32) -> Result<Self, ContainerError> {
         let bytes: [u8; FOOTER_LEN as usize] = read_array(input, "footer")?;
         if bytes[28..32] != FOOTER_MAGIC {
-            return Err(ContainerError::corrupt(format!(
-                "footer magic is {:02x?}, expected {FOOTER_MAGIC:02x?}",
-                &bytes[28..32]
-            )));
+            let mut found = [0u8; 4];
+            found.copy_from_slice(&bytes[28..32]);
+            return Err(ContainerError::FooterMagic { found });
         }
         check_crc("footer", &bytes[0..24], u32_at(&bytes, 24))?;
         let footer = Self {
@@ -182,67 +210,96 @@ impl Footer {
         };
         let expected = footer.original_len.div_ceil(u64::from(chunk_len));
         if u64::from(footer.chunk_count) != expected {
-            return Err(ContainerError::corrupt(format!(
-                "footer says {} chunks, but {} bytes in chunks of {chunk_len} make {expected}",
-                footer.chunk_count, footer.original_len
-            )));
+            return Err(ContainerError::ChunkCount {
+                got: footer.chunk_count,
+                expected,
+                original_len: footer.original_len,
+                chunk_len,
+            });
         }
         Ok(footer)
     }
 }
 
-/// The framing in front of a chunk's stream.
+/// How a chunk's bytes are held in its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkKind {
+    /// Range-coded with the model's tables (tags `C`, `L`).
+    Coded,
+    /// The original bytes as they are (tags `S`, `T`; version ≥ 2): written when coding
+    /// would not have made the chunk smaller, so no chunk grows beyond its framing.
+    Stored,
+}
+
+/// The framing in front of a chunk's payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct RecordHeader {
     /// Original bytes in the chunk.
     pub len: u32,
-    /// Whether this is a final chunk shorter than `chunk_len` (tag `L`).
+    /// Whether this is a final chunk shorter than `chunk_len` (tags `L`, `T`).
     pub short: bool,
+    /// Range-coded or stored.
+    pub kind: ChunkKind,
     /// CRC-32 of the original bytes.
     pub crc: u32,
-    /// Bytes of range-coded stream that follow.
+    /// Bytes of payload that follow: the range-coded stream, or `len` stored bytes.
     pub stream_len: u32,
 }
 
 impl RecordHeader {
-    /// Bytes of framing before the stream: tag, [length], CRC, stream length.
+    /// Bytes of framing before the payload: tag, [length], CRC, payload length.
     pub fn encoded_len(short: bool) -> u64 {
         if short { 13 } else { 9 }
     }
 
+    fn tag(&self) -> u8 {
+        match (self.kind, self.short) {
+            (ChunkKind::Coded, false) => TAG_FULL_CHUNK,
+            (ChunkKind::Coded, true) => TAG_LAST_CHUNK,
+            (ChunkKind::Stored, false) => TAG_STORED_FULL_CHUNK,
+            (ChunkKind::Stored, true) => TAG_STORED_LAST_CHUNK,
+        }
+    }
+
     pub fn write(&self, out: &mut impl Write) -> io::Result<()> {
+        out.write_all(&[self.tag()])?;
         if self.short {
-            out.write_all(&[TAG_LAST_CHUNK])?;
             out.write_all(&self.len.to_le_bytes())?;
-        } else {
-            out.write_all(&[TAG_FULL_CHUNK])?;
         }
         out.write_all(&self.crc.to_le_bytes())?;
         out.write_all(&self.stream_len.to_le_bytes())
     }
 
-    /// Reads the rest of a record header whose tag was already read.
+    /// Reads the rest of a record header whose tag was already read, in a file of format
+    /// `version`.
     pub fn read_after_tag(
         input: &mut impl Read,
         tag: u8,
         chunk: u64,
-        chunk_len: u32,
+        header: &Header,
     ) -> Result<Self, ContainerError> {
-        let short = match tag {
-            TAG_FULL_CHUNK => false,
-            TAG_LAST_CHUNK => true,
+        let chunk_len = header.chunk_len;
+        let (kind, short) = match tag {
+            TAG_FULL_CHUNK => (ChunkKind::Coded, false),
+            TAG_LAST_CHUNK => (ChunkKind::Coded, true),
+            TAG_STORED_FULL_CHUNK if header.version >= 2 => (ChunkKind::Stored, false),
+            TAG_STORED_LAST_CHUNK if header.version >= 2 => (ChunkKind::Stored, true),
             other => {
-                return Err(ContainerError::corrupt(format!(
-                    "chunk {chunk}: record tag {other:#04x} is none of 'C', 'L', 'E'"
-                )));
+                return Err(ContainerError::RecordTag {
+                    chunk,
+                    tag: other,
+                    version: header.version,
+                });
             }
         };
         let len = if short {
             let len = u32::from_le_bytes(read_array(input, "chunk record")?);
             if len == 0 || len >= chunk_len {
-                return Err(ContainerError::corrupt(format!(
-                    "chunk {chunk}: final chunk length {len} is not in 1..{chunk_len}"
-                )));
+                return Err(ContainerError::FinalChunkLen {
+                    chunk,
+                    got: len,
+                    chunk_len,
+                });
             }
             len
         } else {
@@ -250,18 +307,37 @@ impl RecordHeader {
         };
         let crc = u32::from_le_bytes(read_array(input, "chunk record")?);
         let stream_len = u32::from_le_bytes(read_array(input, "chunk record")?);
-        if u64::from(stream_len) > max_stream_len(len) {
-            return Err(ContainerError::corrupt(format!(
-                "chunk {chunk}: stream of {stream_len} bytes exceeds the {} bytes any chunk of {len} bytes needs",
-                max_stream_len(len)
-            )));
-        }
+        check_payload_len(chunk, kind, len, stream_len)?;
         Ok(Self {
             len,
             short,
+            kind,
             crc,
             stream_len,
         })
+    }
+}
+
+/// A stored chunk's payload is its `len` bytes; a coded one's at most
+/// [`max_stream_len`]`(len)` (`kind` unknown, as in the index: the larger bound).
+pub(crate) fn check_payload_len(
+    chunk: u64,
+    kind: ChunkKind,
+    len: u32,
+    stream_len: u32,
+) -> Result<(), ContainerError> {
+    match kind {
+        ChunkKind::Stored if stream_len != len => Err(ContainerError::StoredLen {
+            chunk,
+            got: stream_len,
+            expected: len,
+        }),
+        _ if u64::from(stream_len) > max_stream_len(len) => Err(ContainerError::StreamTooLong {
+            chunk,
+            got: stream_len,
+            max: max_stream_len(len),
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -13,6 +13,9 @@
 //!   parallel, in any grouping: the batch size is not part of the file.
 //! - A chunk record carries the CRC-32 of the chunk's original bytes and the length of
 //!   its stream, so a file can be read front to back from a pipe, in parallel.
+//! - A chunk whose stream would not be smaller than the chunk is stored as it is
+//!   ([`ChunkKind::Stored`]), so a file is never larger than its input plus the framing
+//!   ([`max_file_len`]).
 //! - The index (stream lengths) and the footer (original length, chunk count, index
 //!   offset) come last, so a file can be written front to back to a pipe, and read with
 //!   random access by seeking to the footer.
@@ -31,10 +34,10 @@ pub use compress::{CompressOptions, CompressSummary, compress, compress_to_vec};
 pub use decompress::{DecompressOptions, DecompressSummary, StreamDecoder, decompress_to_vec};
 pub use error::ContainerError;
 pub use format::{
-    DEFAULT_CHUNK_LEN, FOOTER_LEN, FORMAT_VERSION, Footer, HEADER_LEN, Header, MAX_CHUNK_LEN,
-    MAX_MODEL_LEN, max_stream_len,
+    ChunkKind, DEFAULT_CHUNK_LEN, FOOTER_LEN, FORMAT_VERSION, Footer, HEADER_LEN, Header,
+    MAX_CHUNK_LEN, MAX_MODEL_LEN, OLDEST_READABLE_VERSION, max_file_len, max_stream_len,
 };
-pub use random_access::{BoaFile, ChunkLocation};
+pub use random_access::{BoaFile, ChunkLocation, ChunkRecord};
 
 #[cfg(test)]
 mod tests;

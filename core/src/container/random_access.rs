@@ -8,8 +8,8 @@ use super::ContainerError;
 use super::chunk::{ChunkJob, decode_chunks};
 use super::decompress::{DecompressOptions, check_model, read_embedded_model};
 use super::format::{
-    FOOTER_LEN, Footer, HEADER_LEN, Header, RecordHeader, TAG_END, check_index_crc, max_stream_len,
-    read_array, read_exact_or_truncated, read_vec,
+    ChunkKind, FOOTER_LEN, Footer, HEADER_LEN, Header, RecordHeader, TAG_END, check_index_crc,
+    check_payload_len, read_array, read_exact_or_truncated, read_vec,
 };
 use crate::predictor::Predictor;
 
@@ -24,6 +24,17 @@ pub struct ChunkLocation {
     pub len: u32,
     /// Bytes of range-coded stream.
     pub stream_len: u32,
+}
+
+/// A chunk's record as read from the file, not yet decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkRecord {
+    /// Range-coded or stored.
+    pub kind: ChunkKind,
+    /// CRC-32 of the chunk's original bytes.
+    pub crc: u32,
+    /// The range-coded stream, or the stored bytes.
+    pub payload: Vec<u8>,
 }
 
 /// An open `.boa` file: header, footer and index read and cross-checked.
@@ -56,10 +67,9 @@ impl<R: Read + Seek> BoaFile<R> {
         let data_start = if header.embedded_model {
             let room = file_len - HEADER_LEN - 1 - FOOTER_LEN;
             let len = u64::from_le_bytes(read_array(&mut reader, "embedded model length")?);
-            if len > room.saturating_sub(8) {
-                return Err(ContainerError::corrupt(format!(
-                    "embedded model length {len} does not fit in a file of {file_len} bytes"
-                )));
+            let max = room.saturating_sub(8);
+            if len > max {
+                return Err(ContainerError::EmbeddedModelLen { got: len, max });
             }
             HEADER_LEN + 8 + len
         } else {
@@ -126,23 +136,41 @@ impl<R: Read + Seek> BoaFile<R> {
         read_embedded_model(&mut self.reader, &self.header, Some(limit)).map(Some)
     }
 
-    /// Reads chunk `chunk`'s CRC-32 and stream, checking its record against the index.
+    /// Reads chunk `chunk`'s record: its kind, the CRC-32 of its original bytes and its
+    /// payload (range-coded stream or stored bytes), checked against the index.
     ///
     /// # Errors
     /// An index out of range, I/O errors, or a record that disagrees with the index.
-    pub fn read_record(&mut self, chunk: usize) -> Result<(u32, Vec<u8>), ContainerError> {
-        let crc = self.chunk_crc(chunk)?;
-        let stream_len = self.chunks[chunk].stream_len;
-        let stream = read_vec(&mut self.reader, stream_len.into(), "chunk stream")?;
-        Ok((crc, stream))
+    pub fn read_record(&mut self, chunk: usize) -> Result<ChunkRecord, ContainerError> {
+        let header = self.record_header(chunk)?;
+        let payload = read_vec(&mut self.reader, header.stream_len.into(), "chunk stream")?;
+        Ok(ChunkRecord {
+            kind: header.kind,
+            crc: header.crc,
+            payload,
+        })
     }
 
     /// Reads the CRC-32 of chunk `chunk`'s original bytes from its record, checking the
-    /// record's framing against the index; leaves the reader at the chunk's stream.
+    /// record's framing against the index.
     ///
     /// # Errors
     /// An index out of range, I/O errors, or a record that disagrees with the index.
     pub fn chunk_crc(&mut self, chunk: usize) -> Result<u32, ContainerError> {
+        self.record_header(chunk).map(|header| header.crc)
+    }
+
+    /// How chunk `chunk` is held: range-coded or stored (read from its record's tag).
+    ///
+    /// # Errors
+    /// As [`BoaFile::chunk_crc`].
+    pub fn chunk_kind(&mut self, chunk: usize) -> Result<ChunkKind, ContainerError> {
+        self.record_header(chunk).map(|header| header.kind)
+    }
+
+    /// Reads chunk `chunk`'s record header, checked against the index; leaves the reader
+    /// at the chunk's payload.
+    fn record_header(&mut self, chunk: usize) -> Result<RecordHeader, ContainerError> {
         let location = *self.chunks.get(chunk).ok_or_else(|| {
             ContainerError::InvalidArgument(format!(
                 "chunk {chunk} does not exist (the file has {})",
@@ -151,19 +179,22 @@ impl<R: Read + Seek> BoaFile<R> {
         })?;
         self.reader.seek(SeekFrom::Start(location.record_offset))?;
         let [tag] = read_array(&mut self.reader, "chunk record")?;
-        let record = RecordHeader::read_after_tag(
-            &mut self.reader,
-            tag,
-            chunk as u64,
-            self.header.chunk_len,
-        )?;
-        if record.len != location.len || record.stream_len != location.stream_len {
-            return Err(ContainerError::corrupt(format!(
-                "chunk {chunk}: record says {} bytes in a {}-byte stream, index says {} in {}",
-                record.len, record.stream_len, location.len, location.stream_len
-            )));
+        let record =
+            RecordHeader::read_after_tag(&mut self.reader, tag, chunk as u64, &self.header)?;
+        for (what, index, in_record) in [
+            ("length", location.len, record.len),
+            ("stream length", location.stream_len, record.stream_len),
+        ] {
+            if index != in_record {
+                return Err(ContainerError::IndexMismatch {
+                    chunk: chunk as u64,
+                    what,
+                    index: index.into(),
+                    record: in_record.into(),
+                });
+            }
         }
-        Ok(record.crc)
+        Ok(record)
     }
 
     /// Decodes the bytes `range` of the original data, decoding only the chunks that
@@ -196,11 +227,12 @@ impl<R: Read + Seek> BoaFile<R> {
         let jobs: Vec<ChunkJob<'_>> = records
             .iter()
             .zip(first..)
-            .map(|((crc, stream), i)| ChunkJob {
+            .map(|(record, i)| ChunkJob {
                 index: i as u64,
                 len: self.chunks[i].len as usize,
-                crc: *crc,
-                stream,
+                crc: record.crc,
+                kind: record.kind,
+                stream: &record.payload,
             })
             .collect();
         let decoded: Vec<u8> = decode_chunks(predictor, &jobs, options.lanes())?.concat();
@@ -215,9 +247,7 @@ impl<R: Read + Seek> BoaFile<R> {
         if tag == TAG_END {
             Ok(())
         } else {
-            Err(ContainerError::corrupt(format!(
-                "byte before the index is {tag:#04x}, not the end tag 'E'"
-            )))
+            Err(ContainerError::EndTag { found: tag })
         }
     }
 }
@@ -232,12 +262,12 @@ fn read_index(
     let index_len = u64::from(footer.chunk_count) * 4;
     let expected_offset = (file_len - FOOTER_LEN).checked_sub(index_len);
     if expected_offset != Some(footer.index_offset) || footer.index_offset < data_start + 1 {
-        return Err(ContainerError::corrupt(format!(
-            "index of {} chunks at offset {} does not fit between the data (from {data_start}) and the footer (at {})",
-            footer.chunk_count,
-            footer.index_offset,
-            file_len - FOOTER_LEN
-        )));
+        return Err(ContainerError::IndexPlacement {
+            chunk_count: footer.chunk_count,
+            index_offset: footer.index_offset,
+            data_start,
+            footer_offset: file_len - FOOTER_LEN,
+        });
     }
     reader.seek(SeekFrom::Start(footer.index_offset))?;
     let mut bytes = vec![0u8; index_len as usize];
@@ -264,11 +294,8 @@ fn locate_chunks(
     for (i, &stream_len) in stream_lens.iter().enumerate() {
         let len = (footer.original_len - original_offset).min(chunk_len) as u32;
         let short = u64::from(len) < chunk_len;
-        if u64::from(stream_len) > max_stream_len(len) {
-            return Err(ContainerError::corrupt(format!(
-                "index gives chunk {i} a stream of {stream_len} bytes, more than any chunk of {len} bytes needs"
-            )));
-        }
+        // The index does not say which records are stored: the coded bound holds for both.
+        check_payload_len(i as u64, ChunkKind::Coded, len, stream_len)?;
         chunks.push(ChunkLocation {
             record_offset,
             original_offset,
@@ -279,10 +306,10 @@ fn locate_chunks(
         original_offset += u64::from(len);
     }
     if record_offset + 1 != footer.index_offset {
-        return Err(ContainerError::corrupt(format!(
-            "chunk records end at offset {record_offset}, but the index starts at {}",
-            footer.index_offset
-        )));
+        return Err(ContainerError::RecordsEnd {
+            records_end: record_offset,
+            index_offset: footer.index_offset,
+        });
     }
     Ok(chunks)
 }

@@ -16,13 +16,10 @@ fn sample(len: usize, seed: u64) -> Vec<u8> {
         b"t=17.5ns ",
         b"\x00\x01\x02\x03",
     ];
-    let mut state = seed | 1;
+    let mut rng = crate::rng::XorShift64::new(seed);
     let mut out = Vec::with_capacity(len + 16);
     while out.len() < len {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        out.extend_from_slice(words[(state % 6) as usize]);
+        out.extend_from_slice(words[(rng.next_u64() % 6) as usize]);
     }
     out.truncate(len);
     out
@@ -233,19 +230,131 @@ fn wrong_model_is_an_error_naming_both_fingerprints() {
 #[test]
 fn layout_matches_the_specification() {
     let model = AdaptiveOrder1::default();
-    let boa = compress_to_vec(&model, b"abcabcabcab", &options(4)).expect("compress");
+    let data = b"abc".repeat(200);
+    let boa = compress_to_vec(&model, &data, &options(256)).expect("compress");
     assert_eq!(&boa[..8], b"\x89BOA\r\n\x1a\n");
-    assert_eq!(&boa[8..10], &1u16.to_le_bytes());
-    assert_eq!(&boa[12..16], &4u32.to_le_bytes());
+    assert_eq!(&boa[8..10], &2u16.to_le_bytes());
+    assert_eq!(&boa[12..16], &256u32.to_le_bytes());
     assert_eq!(&boa[16..48], &model.fingerprint().0);
     assert_eq!(boa[52], b'C');
     assert_eq!(&boa[boa.len() - 4..], b"BOAE");
-    let file = BoaFile::open(Cursor::new(&boa)).expect("open");
-    let chunks = file.chunks();
+    let mut file = BoaFile::open(Cursor::new(&boa)).expect("open");
+    let chunks = file.chunks().to_vec();
     assert_eq!(chunks.len(), 3);
     assert_eq!(boa[chunks[2].record_offset as usize], b'L');
-    assert_eq!(chunks[2].len, 3);
+    assert_eq!(chunks[2].len, 88);
     assert_eq!(boa[file.footer().index_offset as usize - 1], b'E');
+    for chunk in 0..3 {
+        assert_eq!(file.chunk_kind(chunk).expect("kind"), ChunkKind::Coded);
+    }
+}
+
+/// Bytes from a xorshift generator: nothing an order-1 model can learn.
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    crate::rng::XorShift64::new(seed).bytes(len)
+}
+
+#[test]
+fn chunks_that_coding_would_not_shrink_are_stored() {
+    let model = AdaptiveOrder1::default();
+    // Chunks 0 and 2 are noise (stored), chunk 1 a run (coded), chunk 3 short noise.
+    let data = [noise(100, 1), vec![b'z'; 100], noise(100, 2), noise(40, 3)].concat();
+    let boa = compress_to_vec(&model, &data, &options(100)).expect("compress");
+    let mut file = BoaFile::open(Cursor::new(&boa)).expect("open");
+    let kinds: Vec<ChunkKind> = (0..4).map(|c| file.chunk_kind(c).expect("kind")).collect();
+    use ChunkKind::{Coded, Stored};
+    assert_eq!(kinds, [Stored, Coded, Stored, Stored]);
+    let tags: Vec<u8> = file
+        .chunks()
+        .iter()
+        .map(|c| boa[c.record_offset as usize])
+        .collect();
+    assert_eq!(tags, *b"SCST");
+    // A stored record holds the chunk's bytes as they are, right after its 9-byte framing.
+    let first = file.chunks()[0];
+    assert_eq!(first.stream_len, 100);
+    assert_eq!(
+        &boa[first.record_offset as usize + 9..][..100],
+        &data[..100]
+    );
+    let back = decompress_to_vec(&model, &boa, &DecompressOptions::default()).expect("decode");
+    assert_eq!(back, data);
+    assert_eq!(
+        file.decode_range(&model, 50..330, &DecompressOptions::default())
+            .expect("range"),
+        &data[50..330]
+    );
+}
+
+#[test]
+fn a_damaged_stored_chunk_fails_its_checksum() {
+    let model = AdaptiveOrder1::default();
+    let data = noise(300, 9);
+    let mut boa = compress_to_vec(&model, &data, &options(100)).expect("compress");
+    boa[52 + 9 + 5] ^= 1;
+    assert!(matches!(
+        decompress_to_vec(&model, &boa, &DecompressOptions::default()),
+        Err(ContainerError::ChunkChecksum { chunk: 0, .. })
+    ));
+    let mut file = BoaFile::open(Cursor::new(&boa)).expect("open");
+    assert!(matches!(
+        file.decode_range(&model, 0..10, &DecompressOptions::default()),
+        Err(ContainerError::ChunkChecksum { chunk: 0, .. })
+    ));
+}
+
+#[test]
+fn a_stored_record_must_hold_exactly_its_chunk() {
+    let model = AdaptiveOrder1::default();
+    let mut boa = compress_to_vec(&model, &noise(100, 4), &options(100)).expect("compress");
+    assert_eq!(boa[52], b'S');
+    // Claim a 99-byte payload for the 100-byte chunk.
+    boa[52 + 5..52 + 9].copy_from_slice(&99u32.to_le_bytes());
+    assert!(matches!(
+        decompress_to_vec(&model, &boa, &DecompressOptions::default()),
+        Err(ContainerError::StoredLen {
+            chunk: 0,
+            got: 99,
+            expected: 100
+        })
+    ));
+}
+
+#[test]
+fn version_1_files_decode_and_refuse_stored_records() {
+    // A version-1 file is a version-2 file without stored records.
+    let model = AdaptiveOrder1::default();
+    let data = b"abc".repeat(100);
+    let mut boa = compress_to_vec(&model, &data, &options(128)).expect("compress");
+    set_version(&mut boa, 1);
+    let back = decompress_to_vec(&model, &boa, &DecompressOptions::default()).expect("v1");
+    assert_eq!(back, data);
+    let mut stored = compress_to_vec(&model, &noise(50, 5), &options(128)).expect("compress");
+    set_version(&mut stored, 1);
+    assert!(matches!(
+        decompress_to_vec(&model, &stored, &DecompressOptions::default()),
+        Err(ContainerError::RecordTag {
+            chunk: 0,
+            tag: b'T',
+            version: 1
+        })
+    ));
+    set_version(&mut stored, 3);
+    assert!(matches!(
+        decompress_to_vec(&model, &stored, &DecompressOptions::default()),
+        Err(ContainerError::UnsupportedVersion {
+            got: 3,
+            oldest: 1,
+            newest: 2
+        })
+    ));
+}
+
+/// Rewrites the header's version field and its CRC.
+fn set_version(boa: &mut [u8], version: u16) {
+    boa[8..10].copy_from_slice(&version.to_le_bytes());
+    let crc = crc32fast::hash(&boa[..48]);
+    boa[48..52].copy_from_slice(&crc.to_le_bytes());
 }
 
 #[test]
@@ -254,7 +363,7 @@ fn options_are_validated() {
     for chunk_len in [0, MAX_CHUNK_LEN + 1] {
         assert!(matches!(
             compress_to_vec(&model, b"x", &options(chunk_len)),
-            Err(ContainerError::InvalidArgument(_))
+            Err(ContainerError::ChunkLenOutOfRange { .. })
         ));
     }
 }
@@ -344,7 +453,10 @@ fn hostile_lengths_do_not_allocate() {
     boa.extend_from_slice(&u64::MAX.to_le_bytes());
     assert!(matches!(
         StreamDecoder::new(boa.as_slice()),
-        Err(ContainerError::Corrupt(_))
+        Err(ContainerError::EmbeddedModelLen {
+            got: u64::MAX,
+            max: MAX_MODEL_LEN
+        })
     ));
 }
 
@@ -355,7 +467,7 @@ fn concatenated_files_are_refused() {
     let twice = [boa.clone(), boa].concat();
     assert!(matches!(
         decompress_to_vec(&model, &twice, &DecompressOptions::default()),
-        Err(ContainerError::Corrupt(_))
+        Err(ContainerError::TrailingData)
     ));
 }
 
@@ -379,6 +491,24 @@ proptest! {
         let boa = compress_to_vec(&model, &data, &options(chunk_len)).expect("compress");
         let opts = DecompressOptions { lanes, batch_chunks: 0 };
         prop_assert_eq!(decompress_to_vec(&model, &boa, &opts).expect("decompress"), data);
+    }
+
+    #[test]
+    fn no_file_is_larger_than_its_input_plus_the_framing(
+        data in prop::collection::vec(any::<u8>(), 0..3000),
+        chunk_len in 1u32..700,
+        embed in any::<bool>(),
+    ) {
+        let model = AdaptiveOrder1::default();
+        let model_bytes = model.model_bytes();
+        let opts = CompressOptions {
+            embedded_model: embed.then_some(model_bytes.as_slice()),
+            ..options(chunk_len)
+        };
+        let boa = compress_to_vec(&model, &data, &opts).expect("compress");
+        let bound = max_file_len(data.len() as u64, chunk_len, embed.then_some(model_bytes.len() as u64));
+        prop_assert!(boa.len() as u64 <= bound, "{} > {bound}", boa.len());
+        prop_assert_eq!(decompress_to_vec(&model, &boa, &DecompressOptions::default()).expect("decompress"), data);
     }
 
     #[test]
@@ -416,6 +546,9 @@ fn an_index_larger_than_the_file_is_refused() {
     boa[footer_at..].copy_from_slice(&bytes);
     assert!(matches!(
         BoaFile::open(Cursor::new(&boa)),
-        Err(ContainerError::Corrupt(_))
+        Err(ContainerError::IndexPlacement {
+            chunk_count: 60_000,
+            ..
+        })
     ));
 }

@@ -63,12 +63,10 @@ mod model_tests {
 
     /// Bytes with structure a model can pick up: a noisy counter and repeated words.
     fn sample(len: usize, seed: u32) -> Vec<u8> {
-        let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+        let mut rng = crate::rng::XorShift64::new(u64::from(seed).wrapping_mul(2_654_435_761));
         (0..len)
             .map(|i| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
+                let x = rng.next_u64();
                 match i % 8 {
                     0..=3 => b"boa!"[i % 4],
                     4 => (i / 8) as u8,

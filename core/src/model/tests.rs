@@ -11,15 +11,7 @@ fn device() -> Device {
 }
 
 fn random_bytes(batch: usize, len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed | 1;
-    (0..batch * len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 32) as u8
-        })
-        .collect()
+    crate::rng::XorShift64::new(seed).bytes(batch * len)
 }
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {

@@ -93,14 +93,12 @@ pub fn batch_order(
     epoch: usize,
 ) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..sequences).collect();
-    let mut state = (seed ^ 0x9E37_79B9_7F4A_7C15)
-        .wrapping_add((epoch as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9))
-        | 1;
+    let mut rng = crate::rng::XorShift64::new(
+        (seed ^ 0x9E37_79B9_7F4A_7C15)
+            .wrapping_add((epoch as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9)),
+    );
     for i in (1..order.len()).rev() {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let j = (state % (i as u64 + 1)) as usize;
+        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
         order.swap(i, j);
     }
     order.chunks(batch_size).map(<[usize]>::to_vec).collect()

@@ -12,12 +12,10 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 /// Bytes with learnable structure: a counter, a constant and noise in 8-byte records.
 fn structured(len: usize) -> Vec<u8> {
-    let mut state = 88172645463325252u64;
+    let mut rng = crate::rng::XorShift64::new(88_172_645_463_325_253);
     (0..len)
         .map(|i| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
+            let state = rng.next_u64();
             match i % 8 {
                 0 => (i / 8) as u8,
                 1..=3 => 0x40,

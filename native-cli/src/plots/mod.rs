@@ -150,37 +150,26 @@ mod tests {
         }
     }
 
-    /// A deterministic pseudo-random stream (xorshift) in [0, 1).
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> f64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
-
     /// Text-like bytes from a skewed distribution and a model that is right
     /// roughly 70% of the time, slightly over-confident, with bits that
     /// drift down along the file.
     pub(super) fn synthetic(n: usize) -> Vec<Prediction> {
         const ALPHABET: &[u8] = b"     eeeetttaaoinshrdlcumwfgypbvk.,\nETAOI0123456789";
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = boa_core::rng::XorShift64::new(0x9E37_79B9_7F4A_7C15);
         (0..n)
             .map(|i| {
-                let u = rng.next();
+                let u = rng.next_f64();
                 let index = ((u * u) * ALPHABET.len() as f64) as usize % ALPHABET.len();
                 let actual = ALPHABET[index];
                 let progress = i as f64 / n as f64;
-                let confidence = (0.3 + 0.7 * rng.next()).min(1.0);
-                let right = rng.next() < confidence * 0.85 + 0.1 * progress;
+                let confidence = (0.3 + 0.7 * rng.next_f64()).min(1.0);
+                let right = rng.next_f64() < confidence * 0.85 + 0.1 * progress;
                 let (predicted, rank) = if right {
                     (actual, 0)
                 } else {
                     let wrong =
-                        ALPHABET[(index + 1 + (rng.next() * 5.0) as usize) % ALPHABET.len()];
-                    (wrong, 1 + (rng.next() * rng.next() * 30.0) as u8)
+                        ALPHABET[(index + 1 + (rng.next_f64() * 5.0) as usize) % ALPHABET.len()];
+                    (wrong, 1 + (rng.next_f64() * rng.next_f64() * 30.0) as u8)
                 };
                 let p = if rank == 0 {
                     confidence
