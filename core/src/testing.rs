@@ -323,6 +323,6 @@ mod fuzz_replay {
 
     #[test]
     fn model_file_inputs_replay() {
-        replay("model_file", super::fuzz_model_file, 2);
+        replay("model_file", super::fuzz_model_file, 3);
     }
 }

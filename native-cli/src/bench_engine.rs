@@ -6,7 +6,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use boa_core::container::{CompressOptions, DecompressOptions, compress_to_vec, decompress_to_vec};
 use boa_core::engine::Engine;
-use boa_core::model::BoaBytePredictor;
+use boa_core::model::{BoaBytePredictor, ModelConfig};
 use boa_core::quantize::{QuantizeOptions, quantize};
 use boa_core::train::{DeviceKind, Precision};
 
@@ -21,7 +21,7 @@ fn engines(args: &BenchEngineArgs, data: &[u8]) -> anyhow::Result<Vec<(String, E
         engines.push((path.display().to_string(), engine));
     }
     for preset in &args.preset {
-        let config = crate::train::preset_config(preset)?;
+        let config = ModelConfig::preset(*preset);
         let device = DeviceKind::Cpu.device(Precision::Fp32)?;
         device.seed(1);
         let float = BoaBytePredictor::new(&config, &device);

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use boa_core::model::Preset;
+use boa_core::train::{DeviceKind, Precision};
 use clap::{Args, Parser, Subcommand};
 
 /// boa: lossless compression with a neural byte model that decodes anywhere, bit for bit.
@@ -59,20 +61,20 @@ pub struct InfoArgs {
 pub struct HardwareArgs {
     /// Train on cpu, cuda or wgpu (overrides the experiment's `device`).
     #[arg(long)]
-    pub device: Option<String>,
+    pub device: Option<DeviceKind>,
     /// Train in fp32, bf16 or fp16 (overrides the experiment's `precision`).
     #[arg(long)]
-    pub precision: Option<String>,
+    pub precision: Option<Precision>,
 }
 
 impl HardwareArgs {
     /// Applies the flags given to `experiment`.
     pub fn apply(&self, experiment: &mut boa_core::train::ExperimentConfig) {
-        if let Some(device) = &self.device {
-            experiment.device.clone_from(device);
+        if let Some(device) = self.device {
+            experiment.device = device;
         }
-        if let Some(precision) = &self.precision {
-            experiment.precision.clone_from(precision);
+        if let Some(precision) = self.precision {
+            experiment.precision = precision;
         }
     }
 }
@@ -104,11 +106,11 @@ pub struct TrainArgs {
 #[derive(Debug, Args)]
 pub struct BenchTrainArgs {
     /// Model presets to measure (tiny, boa, boa-8).
-    #[arg(long, default_values_t = [String::from("boa")])]
-    pub preset: Vec<String>,
+    #[arg(long, default_values_t = [Preset::Boa])]
+    pub preset: Vec<Preset>,
     /// Device: cpu, cuda or wgpu.
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
+    #[arg(long, default_value_t = DeviceKind::Cpu)]
+    pub device: DeviceKind,
     /// Sequences per step.
     #[arg(long, default_value_t = 16)]
     pub batch_size: usize,
@@ -164,9 +166,8 @@ pub struct EvalArgs {
     pub plots: Option<PathBuf>,
 }
 
-/// Default chunk length: 256 KiB keeps the framing below 0.01 % at ratio 4 while leaving
-/// several chunks per megabyte to code in parallel.
-pub const DEFAULT_CHUNK_LEN: u32 = 256 << 10;
+/// Default chunk length: the library's ([`boa_core::container::DEFAULT_CHUNK_LEN`]).
+pub use boa_core::container::DEFAULT_CHUNK_LEN;
 
 #[derive(Debug, Args)]
 pub struct QuantizeArgs {
@@ -273,7 +274,7 @@ pub struct BenchEngineArgs {
     pub model: Vec<PathBuf>,
     /// Model presets to measure with seeded random weights (tiny, boa, boa-8).
     #[arg(long)]
-    pub preset: Vec<String>,
+    pub preset: Vec<Preset>,
     /// Data to compress (default: synthetic records).
     #[arg(long)]
     pub data: Option<PathBuf>,
@@ -281,7 +282,7 @@ pub struct BenchEngineArgs {
     #[arg(long, default_value_t = 1 << 20)]
     pub bytes: usize,
     /// Chunk length in bytes.
-    #[arg(long, default_value_t = 64 << 10)]
+    #[arg(long, default_value_t = DEFAULT_CHUNK_LEN)]
     pub chunk_len: u32,
     /// Lanes per decoding step (0: the chunks spread over the threads, at most 16).
     #[arg(long, default_value_t = 0)]

@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use boa_core::container::{
-    BoaFile, CompressOptions, DecompressOptions, StreamDecoder, compress_to_vec, decompress_to_vec,
+    self, BoaFile, CompressOptions, DecompressOptions, StreamDecoder, compress_to_vec,
+    decompress_to_vec,
 };
 use boa_core::engine::Engine;
 use serde_json::json;
@@ -117,10 +118,9 @@ fn stored_note(stored: u32) -> String {
     }
 }
 
-/// Lanes per decoding step: the file's chunks spread over the threads, 1 ..= 16.
+/// Lanes per decoding step on this process's threads ([`container::auto_lanes`]).
 pub fn auto_lanes(chunks: u64) -> usize {
-    let threads = rayon::current_num_threads() as u64;
-    chunks.div_ceil(threads.max(1)).clamp(1, 16) as usize
+    container::auto_lanes(chunks, container::threads())
 }
 
 /// The engine that decodes a file: `-m`, else the embedded model, else the bundled
@@ -167,7 +167,7 @@ pub fn decompress(args: &DecompressArgs) -> anyhow::Result<ExitCode> {
     let engine = decoding_engine(args.model.as_deref(), &decoder, &source)?;
     let lanes = match (args.lanes, sizes) {
         (0, Some((_, chunks))) => auto_lanes(chunks),
-        (0, None) => 16,
+        (0, None) => container::MAX_LANES,
         (lanes, _) => lanes,
     };
     let options = DecompressOptions {

@@ -9,9 +9,10 @@ use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use boa_core::model::ModelConfig;
+use boa_core::model::Preset;
 use boa_core::train::{
-    CompressionSection, DataloaderConfig, ExperimentConfig, ModelSection, TrainingSection,
+    CompressionSection, DataloaderConfig, DeviceKind, ExperimentConfig, ModelSection, Precision,
+    TrainingSection,
 };
 
 use crate::cli::NewExperimentArgs;
@@ -242,8 +243,27 @@ fn parse_choice(options: &'static [&'static str]) -> impl Fn(&str) -> Result<Str
     }
 }
 
-const DEVICES: &[&str] = &["cpu", "cuda", "wgpu"];
-const PRECISIONS: &[&str] = &["fp32", "bf16", "fp16"];
+/// The names the prompts offer: the types' own, in their order (the default first).
+const DEVICES: &[&str] = &[
+    DeviceKind::ALL[0].name(),
+    DeviceKind::ALL[1].name(),
+    DeviceKind::ALL[2].name(),
+];
+const PRECISIONS: &[&str] = &[
+    Precision::ALL[0].name(),
+    Precision::ALL[1].name(),
+    Precision::ALL[2].name(),
+];
+const PRESETS: &[&str] = &[
+    Preset::ALL[0].name(),
+    Preset::ALL[1].name(),
+    Preset::ALL[2].name(),
+];
+
+/// A prompt's answer (one of `DEVICES`, `PRECISIONS`, `PRESETS`) as its type.
+fn typed<T: std::str::FromStr<Err = String>>(answer: &str) -> anyhow::Result<T> {
+    answer.parse().map_err(anyhow::Error::msg)
+}
 const BUNDLED_SAMPLE: &str = "data/km3-amplitudes.bin";
 
 /// Collects the answers into an experiment (paths as answered, relative to here).
@@ -286,13 +306,8 @@ fn questionnaire(
     let preset = ask(
         p,
         args.preset.clone(),
-        Question::select(
-            "Model preset",
-            "preset",
-            &ModelConfig::PRESETS,
-            preset_default,
-        ),
-        parse_choice(&ModelConfig::PRESETS),
+        Question::select("Model preset", "preset", PRESETS, preset_default),
+        parse_choice(PRESETS),
     )?;
     let seq_len = ask(
         p,
@@ -339,15 +354,15 @@ fn questionnaire(
         name,
         file_path,
         progress: true,
-        device,
-        precision,
+        device: typed(&device)?,
+        precision: typed(&precision)?,
         model_path: None,
         dataloader: DataloaderConfig {
             seq_len,
             batch_size,
         },
         model: ModelSection {
-            preset: Some(preset),
+            preset: Some(typed(&preset)?),
             d_model: None,
             num_layers: None,
         },

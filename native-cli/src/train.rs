@@ -147,7 +147,7 @@ pub fn bench(args: &BenchTrainArgs) -> anyhow::Result<ExitCode> {
     if args.steps == 0 || args.batch_size == 0 || args.seq_len < 2 {
         bail!("--steps and --batch-size must be at least 1 and --seq-len at least 2");
     }
-    let kind = DeviceKind::parse(&args.device).map_err(anyhow::Error::msg)?;
+    let kind = args.device;
     let batch_bytes = args.batch_size * args.seq_len;
     let data = match &args.data {
         Some(path) => {
@@ -169,7 +169,7 @@ pub fn bench(args: &BenchTrainArgs) -> anyhow::Result<ExitCode> {
     );
     println!("|---|---|---|---|---|---|");
     for preset in &args.preset {
-        let config = preset_config(preset)?;
+        let config = ModelConfig::preset(*preset);
         let device = kind.device(Precision::Fp32)?.autodiff();
         let mut seconds = time_training_steps(
             &config,
@@ -193,16 +193,6 @@ pub fn bench(args: &BenchTrainArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The sizes of a named preset, or an error that lists the known ones.
-pub(crate) fn preset_config(preset: &str) -> anyhow::Result<ModelConfig> {
-    ModelConfig::preset(preset).with_context(|| {
-        format!(
-            "unknown preset `{preset}` (known: {})",
-            ModelConfig::PRESETS.join(", ")
-        )
-    })
 }
 
 /// Quantizes the final checkpoint into `FOLDER/model.boam`, calibrated on the start of the

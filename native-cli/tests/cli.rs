@@ -214,8 +214,14 @@ fn train_runs_an_experiment_and_refuses_fp8() {
         .args(["train", "--precision", "fp8", "--config"])
         .arg(&config)
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("fp8 is not supported"));
+    boa()
+        .args(["train", "--device", "foo", "--config"])
+        .arg(&config)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("device `foo` is unknown"));
     boa()
         .args(["train", "--config"])
         .arg(&config)

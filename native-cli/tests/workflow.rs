@@ -557,11 +557,24 @@ fn run_steps_one_at_a_time() {
 
 #[test]
 fn run_whole_pipeline_with_flags_overriding_the_yaml() {
-    // The file asks for fp8, which cannot train; --precision fp32 wins.
+    // A file asking for fp8 is invalid in itself: named, with the key, flags or not.
     let dir = experiment_folder("precision: fp8\n");
+    run_in(&dir).args(["e2e", "--train-only"]).fails(&[
+        "e2e.yaml",
+        "precision",
+        "fp8 is not supported",
+    ]);
     run_in(&dir)
-        .args(["e2e", "--train-only"])
+        .args(["e2e", "--train-only", "--precision", "fp32"])
         .fails(&["e2e.yaml", "fp8 is not supported"]);
+    // Flags are typed: an unknown device is a usage error (exit 2) before anything runs.
+    run_in(&dir)
+        .args(["e2e", "--device", "foo"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("device `foo` is unknown"));
+    // The file asks for bf16; --precision fp32 wins.
+    let dir = experiment_folder("precision: bf16\n");
     run_in(&dir)
         .args([
             "e2e",

@@ -122,8 +122,10 @@ pub fn engine_for(name: &str, bytes: &[u8], model: Option<&[u8]>) -> Result<Engi
     }
 }
 
-/// Chunks stepped together: enough to batch the engine's matrix products, few enough
-/// that progress is reported often (after every group).
+/// Chunks stepped together in the page: fewer than the native
+/// [`boa_core::container::MAX_LANES`], because the page reports progress after every group
+/// and a worker decodes a quarter of the chunks at most; enough to batch the engine's
+/// matrix products.
 pub const LANES: usize = 4;
 
 /// Decompresses `bytes` with `predictor`, checking every chunk's CRC-32 and the index;

@@ -71,5 +71,41 @@ fn the_bindings_decompress_and_throw_readable_errors() {
     let info = boa_web::inspect("engine-input.boa", OUTPUT).unwrap_or_else(|_| panic!("inspect"));
     let chunks = js_sys::Reflect::get(&info, &"chunks".into()).unwrap_or_else(|_| panic!("chunks"));
     assert_eq!(js_sys::Array::from(&chunks).length(), 5);
-    assert!(boa_web::decompress("engine-input.boa", OUTPUT, None, None).is_err());
+    let message = |result: Result<Vec<u8>, wasm_bindgen::JsError>| {
+        let error = result
+            .err()
+            .unwrap_or_else(|| panic!("an error was expected"));
+        String::from(js_sys::Error::from(wasm_bindgen::JsValue::from(error)).message())
+    };
+    // No model: the file's name, its model's fingerprint and what to do, as the CLI says it.
+    let no_model = message(boa_web::decompress("engine-input.boa", OUTPUT, None, None));
+    assert!(
+        no_model.starts_with("engine-input.boa was made with model ")
+            && no_model.ends_with("which it does not embed: give the model file (.boam)"),
+        "{no_model}"
+    );
+    // A damaged file: named, with what is wrong.
+    let mut damaged = OUTPUT.to_vec();
+    damaged[20] ^= 1;
+    let bad = message(boa_web::decompress(
+        "x.boa",
+        &damaged,
+        Some(MODEL.to_vec()),
+        None,
+    ));
+    assert!(
+        bad.starts_with("cannot decompress x.boa: ") && bad.contains("header checksum mismatch"),
+        "{bad}"
+    );
+    // A model that is not a model.
+    let not_model = message(boa_web::decompress(
+        "x.boa",
+        OUTPUT,
+        Some(b"nope".to_vec()),
+        None,
+    ));
+    assert!(
+        not_model.starts_with("cannot load model given: not a boa model file"),
+        "{not_model}"
+    );
 }

@@ -24,6 +24,19 @@ pub struct RangeEncoder {
     /// Whether `cache` holds a real byte (false only before the first shift).
     has_cache: bool,
     out: Vec<u8>,
+    /// What the carry tests check really happened.
+    #[cfg(test)]
+    pub(crate) carry_stats: CarryStats,
+}
+
+/// Carries propagated and the longest run of pending `0xFF` bytes (tests only).
+#[cfg(test)]
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct CarryStats {
+    /// Byte shifts that added a carry into `cache` (and the pending bytes).
+    pub carries: u64,
+    /// Longest run of `0xFF` bytes a carry turned into zeros.
+    pub longest_carried_run: u64,
 }
 
 impl Default for RangeEncoder {
@@ -50,6 +63,8 @@ impl RangeEncoder {
             pending: 0,
             has_cache: false,
             out: Vec::with_capacity(bytes),
+            #[cfg(test)]
+            carry_stats: CarryStats::default(),
         }
     }
 
@@ -109,6 +124,12 @@ impl RangeEncoder {
     fn shift_low(&mut self) {
         if self.low < 0xFF00_0000 || self.carry {
             let carry = u8::from(self.carry);
+            #[cfg(test)]
+            if self.carry {
+                self.carry_stats.carries += 1;
+                let run = &mut self.carry_stats.longest_carried_run;
+                *run = (*run).max(self.pending);
+            }
             if self.has_cache {
                 debug_assert!(self.cache < 0xFF || carry == 0);
                 self.out.push(self.cache.wrapping_add(carry));

@@ -101,6 +101,25 @@ fn long_runs_of_ff_bytes_carry_correctly() {
         symbols[i] = (i % 251) as u8;
     }
     round_trip(&[top_heavy, FrequencyTable::uniform()], &symbols);
+    // The property the name promises, checked: symbol 255 at the top of the interval
+    // (frequency 8 of 1032) twice, then the heavy symbol 0, keeps `low` near 2^32 so
+    // that 0xFF bytes wait and a later addition carries through them.
+    let mut counts = [1u32; SYMBOLS];
+    counts[0] = 1 << 10;
+    counts[255] = 8;
+    let table = FrequencyTable::from_counts(&counts);
+    let symbols: Vec<u8> = [255, 255, 0].repeat(3000);
+    let mut encoder = RangeEncoder::new();
+    for &s in &symbols {
+        encoder.encode(&table, s);
+    }
+    let stats = encoder.carry_stats;
+    assert!(stats.carries > 1000, "too few carries: {stats:?}");
+    assert!(
+        stats.longest_carried_run >= 2,
+        "no carry went through a run of pending 0xFF bytes: {stats:?}"
+    );
+    round_trip(&[table], &symbols);
 }
 
 #[test]

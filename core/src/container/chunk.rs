@@ -167,6 +167,16 @@ pub(crate) fn decode_chunks<P: Predictor>(
     results.into_iter().map(|(_, chunk)| chunk).collect()
 }
 
+/// Threads chunks are coded on: rayon's pool (all cores unless configured) with the
+/// `parallel` feature, else 1.
+#[must_use]
+pub fn threads() -> usize {
+    #[cfg(feature = "parallel")]
+    return rayon::current_num_threads();
+    #[cfg(not(feature = "parallel"))]
+    return 1;
+}
+
 /// `items.iter().map(f)`, on all cores when the `parallel` feature is on; order kept.
 pub(crate) fn map_in_parallel<T: Sync, U: Send>(
     items: &[T],

@@ -129,15 +129,14 @@ pub fn compress_to_vec<P: Predictor>(
     Ok(out)
 }
 
-pub(crate) fn effective_batch(requested: usize) -> usize {
+/// Chunks read and coded per batch: as asked, else 4 per thread (enough to keep every
+/// thread busy while one batch is written).
+fn effective_batch(requested: usize) -> usize {
     if requested > 0 {
-        return requested;
+        requested
+    } else {
+        4 * super::chunk::threads()
     }
-    #[cfg(feature = "parallel")]
-    let threads = rayon::current_num_threads();
-    #[cfg(not(feature = "parallel"))]
-    let threads = 1;
-    4 * threads
 }
 
 fn write_header<P: Predictor>(

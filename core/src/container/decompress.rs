@@ -3,8 +3,9 @@
 use std::io::{Read, Write};
 
 use super::ContainerError;
+use super::chunk::threads;
 use super::chunk::{ChunkJob, decode_chunks};
-use super::compress::effective_batch;
+use super::format::MAX_LANES;
 use super::format::{
     FOOTER_LEN, Footer, HEADER_LEN, Header, MAX_MODEL_LEN, RecordHeader, TAG_END, check_index_crc,
     read_array, read_vec,
@@ -14,7 +15,8 @@ use crate::predictor::{ModelFingerprint, Predictor};
 /// How to decompress. No option changes the bytes decoded.
 #[derive(Debug, Clone, Default)]
 pub struct DecompressOptions {
-    /// Chunks stepped together through one predictor call (the "wave"); 0 picks 8.
+    /// Chunks stepped together through one predictor call (the "wave"); 0 picks
+    /// [`MAX_LANES`] (callers that know the chunk count use [`super::auto_lanes`]).
     pub lanes: usize,
     /// Chunks held in memory and decoded in parallel per batch; 0 picks 1 wave per thread.
     pub batch_chunks: usize,
@@ -22,12 +24,16 @@ pub struct DecompressOptions {
 
 impl DecompressOptions {
     pub(crate) fn lanes(&self) -> usize {
-        if self.lanes == 0 { 8 } else { self.lanes }
+        if self.lanes == 0 {
+            MAX_LANES
+        } else {
+            self.lanes
+        }
     }
 
     fn batch_chunks(&self) -> usize {
         if self.batch_chunks == 0 {
-            effective_batch(0) / 4 * self.lanes()
+            threads() * self.lanes()
         } else {
             self.batch_chunks
         }

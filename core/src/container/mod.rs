@@ -30,12 +30,14 @@ mod error;
 mod format;
 mod random_access;
 
+pub use chunk::threads;
 pub use compress::{CompressOptions, CompressSummary, compress, compress_to_vec};
 pub use decompress::{DecompressOptions, DecompressSummary, StreamDecoder, decompress_to_vec};
 pub use error::ContainerError;
 pub use format::{
     ChunkKind, DEFAULT_CHUNK_LEN, FOOTER_LEN, FORMAT_VERSION, Footer, HEADER_LEN, Header,
-    MAX_CHUNK_LEN, MAX_MODEL_LEN, OLDEST_READABLE_VERSION, max_file_len, max_stream_len,
+    MAX_CHUNK_LEN, MAX_LANES, MAX_MODEL_LEN, OLDEST_READABLE_VERSION, auto_lanes, max_file_len,
+    max_stream_len,
 };
 pub use random_access::{BoaFile, ChunkLocation, ChunkRecord};
 

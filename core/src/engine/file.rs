@@ -2,7 +2,10 @@
 //! byte by byte in `docs/model-format.md`.
 
 use super::fixed::{Exp2Table, INV_SQRT_LEN, InvSqrtTable, LUT_LEN, Lut};
-use super::model::{Dims, NamedFormat, QBlock, QConv, QLinear, QScan, QSoftmax, QuantizedModel};
+use super::model::{
+    Dims, InvalidModel, Limits, NamedFormat, QBlock, QConv, QLinear, QScan, QSoftmax,
+    QuantizedModel,
+};
 
 /// The first 8 bytes of every `.boam` file.
 pub const MODEL_MAGIC: [u8; 8] = *b"\x89BOAM\r\n\x1a";
@@ -11,6 +14,7 @@ pub const MODEL_VERSION: u16 = 1;
 
 /// Why bytes are not a usable `.boam` model.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ModelFileError {
     /// The magic bytes are missing.
     #[error("not a boa model file (.boam): wrong magic bytes")]
@@ -27,9 +31,9 @@ pub enum ModelFileError {
     /// Bytes between the last layer and the checksum.
     #[error("model file has {0} unexpected bytes after its last layer")]
     TrailingBytes(usize),
-    /// Numbers that break the engine's invariants.
+    /// Numbers that break the engine's invariants, or a model beyond its [`Limits`].
     #[error("model file is invalid: {0}")]
-    Invalid(String),
+    Invalid(#[from] InvalidModel),
 }
 
 impl QuantizedModel {
@@ -96,7 +100,7 @@ impl QuantizedModel {
         if r.at != body.len() {
             return Err(ModelFileError::TrailingBytes(body.len() - r.at));
         }
-        model.validate().map_err(ModelFileError::Invalid)?;
+        model.validate()?;
         Ok(model)
     }
 }
@@ -110,7 +114,7 @@ fn le4(bytes: &[u8]) -> [u8; 4] {
 fn read_model(r: &mut Reader<'_>) -> Result<QuantizedModel, ModelFileError> {
     let mut sizes = [0usize; 6];
     for size in &mut sizes {
-        *size = r.u32("dimensions")? as usize;
+        *size = r.size("dimensions")?;
     }
     let dims = Dims {
         d_model: sizes[0],
@@ -120,25 +124,29 @@ fn read_model(r: &mut Reader<'_>) -> Result<QuantizedModel, ModelFileError> {
         d_inner: sizes[4],
         dt_rank: sizes[5],
     };
-    check_dims(&dims)?;
+    // Checked before any size is multiplied: within the limits, every product fits in 32 bits.
+    dims.validate()?;
     let [ln_var_shift, ln_out_frac, softmax_shift, _] = r.array::<4>("LayerNorm constants")?;
     let softmax = QSoftmax {
         multiplier: r.i32("softmax")?,
         shift: softmax_shift,
     };
-    let count = r.u32("formats")? as usize;
+    let count = r.size("formats")?;
     let mut formats = Vec::with_capacity(count.min(4096));
     for _ in 0..count {
         let len = usize::from(r.array::<1>("format name")?[0]);
         let name = String::from_utf8(r.take(len, "format name")?.to_vec())
-            .map_err(|_| invalid("a format name is not UTF-8"))?;
+            .map_err(|_| InvalidModel::FormatName)?;
         let frac = r.array::<1>("format")?[0] as i8;
         formats.push(NamedFormat { name, frac });
     }
     let exp2 = Exp2Table::new(r.i32s(LUT_LEN, "exp2 table")?)
-        .ok_or_else(|| invalid("exp2 table out of range"))?;
-    let inv_sqrt = InvSqrtTable::new(r.i32s(INV_SQRT_LEN, "inverse square root table")?)
-        .ok_or_else(|| invalid("inverse square root table out of range"))?;
+        .ok_or(InvalidModel::Table { table: "exp2" })?;
+    let inv_sqrt = InvSqrtTable::new(r.i32s(INV_SQRT_LEN, "inverse square root table")?).ok_or(
+        InvalidModel::Table {
+            table: "inverse square root",
+        },
+    )?;
     let embedding = r.i16s(256 * dims.d_model, "embedding")?;
     let mut blocks = Vec::with_capacity(dims.num_layers);
     for _ in 0..dims.num_layers {
@@ -159,15 +167,6 @@ fn read_model(r: &mut Reader<'_>) -> Result<QuantizedModel, ModelFileError> {
     })
 }
 
-/// Rejects sizes before anything is allocated from them.
-fn check_dims(d: &Dims) -> Result<(), ModelFileError> {
-    d.validate().map_err(ModelFileError::Invalid)
-}
-
-fn invalid(message: &str) -> ModelFileError {
-    ModelFileError::Invalid(message.to_owned())
-}
-
 fn write_linear(w: &mut Writer, l: &QLinear) {
     w.u32(l.inputs as u32);
     w.u32(l.outputs as u32);
@@ -178,18 +177,15 @@ fn write_linear(w: &mut Writer, l: &QLinear) {
 }
 
 fn read_linear(r: &mut Reader<'_>, name: &'static str) -> Result<QLinear, ModelFileError> {
-    let inputs = r.u32(name)? as usize;
-    let outputs = r.u32(name)? as usize;
-    if inputs > 1 << 16 || outputs > 1 << 16 {
-        return Err(ModelFileError::Invalid(format!(
-            "{name}: {outputs}×{inputs} is too large"
-        )));
-    }
-    let weights = r
-        .take(inputs * outputs, name)?
-        .iter()
-        .map(|&b| b as i8)
-        .collect();
+    let inputs = r.size(name)?;
+    let outputs = r.size(name)?;
+    // Bounded before the product is taken: FEATURES² = 2^30 fits in a 32-bit usize.
+    Limits::check(name, inputs, Limits::FEATURES)?;
+    Limits::check(name, outputs, Limits::FEATURES)?;
+    let count = inputs
+        .checked_mul(outputs)
+        .ok_or(ModelFileError::Truncated(name))?;
+    let weights = r.take(count, name)?.iter().map(|&b| b as i8).collect();
     Ok(QLinear {
         inputs,
         outputs,
@@ -206,7 +202,7 @@ fn write_lut(w: &mut Writer, lut: &Lut) {
 
 fn read_lut(r: &mut Reader<'_>, name: &'static str) -> Result<Lut, ModelFileError> {
     Lut::new(r.i32s(LUT_LEN, name)?)
-        .ok_or_else(|| ModelFileError::Invalid(format!("{name}: table out of range")))
+        .ok_or(ModelFileError::Invalid(InvalidModel::Table { table: name }))
 }
 
 fn write_block(w: &mut Writer, b: &QBlock) {
@@ -338,6 +334,11 @@ impl<'a> Reader<'a> {
     fn u32(&mut self, what: &'static str) -> Result<u32, ModelFileError> {
         Ok(u32::from_le_bytes(self.array::<4>(what)?))
     }
+    /// A `u32` size as `usize`; on 16-bit targets a size that does not fit cannot be in
+    /// the file either.
+    fn size(&mut self, what: &'static str) -> Result<usize, ModelFileError> {
+        usize::try_from(self.u32(what)?).map_err(|_| ModelFileError::Truncated(what))
+    }
     fn i32(&mut self, what: &'static str) -> Result<i32, ModelFileError> {
         Ok(i32::from_le_bytes(self.array::<4>(what)?))
     }
@@ -360,5 +361,84 @@ impl<'a> Reader<'a> {
             .chunks_exact(4)
             .map(|b| i32::from_le_bytes(le4(b)))
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A valid model: the `model_file` fuzz target's seed (BOA's architecture, d 32, 2 layers).
+    const SEED: &[u8] = include_bytes!("../../fuzz/seeds/model_file/tiny-2-layers.boam");
+    /// The regression input made by [`with_huge_linear_layer`], replayed by the fuzz replay.
+    const HUGE_LINEAR: &str = "fuzz/regressions/model_file/linear-65536x65536.boam";
+
+    /// `SEED` with block 0's `in_x` claiming 65536 × 65536 weights (2^32: a 32-bit
+    /// `usize` overflows), the checksum made valid again.
+    fn with_huge_linear_layer() -> Vec<u8> {
+        let model = QuantizedModel::from_bytes(SEED).expect("seed loads");
+        let names: usize = model.formats.iter().map(|f| 2 + f.name.len()).sum();
+        let at = 12
+            + 24
+            + 4
+            + 4
+            + 4
+            + names
+            + 4 * (LUT_LEN + INV_SQRT_LEN)
+            + 2 * 256 * model.dims.d_model
+            + 4;
+        let mut bytes = SEED.to_vec();
+        let field = |b: &[u8], at: usize| u32::from_le_bytes(le4(&b[at..]));
+        assert_eq!(field(&bytes, at) as usize, model.blocks[0].in_x.inputs);
+        assert_eq!(field(&bytes, at + 4) as usize, model.blocks[0].in_x.outputs);
+        bytes[at..at + 4].copy_from_slice(&65536u32.to_le_bytes());
+        bytes[at + 4..at + 8].copy_from_slice(&65536u32.to_le_bytes());
+        let body = bytes.len() - 4;
+        let crc = crc32fast::hash(&bytes[..body]);
+        bytes[body..].copy_from_slice(&crc.to_le_bytes());
+        bytes
+    }
+
+    #[test]
+    fn a_layer_of_65536_by_65536_is_a_clean_error_on_every_target() {
+        let hostile = with_huge_linear_layer();
+        let error = QuantizedModel::from_bytes(&hostile).expect_err("refused");
+        assert!(
+            matches!(
+                error,
+                ModelFileError::Invalid(InvalidModel::SizeOutOfRange {
+                    name: "in_x",
+                    got: 65536,
+                    max: Limits::FEATURES
+                })
+            ),
+            "{error}"
+        );
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(HUGE_LINEAR);
+        if std::env::var_os("BOA_BLESS_REGRESSIONS").is_some() {
+            std::fs::write(&path, &hostile).expect("write the regression input");
+        }
+        let kept = std::fs::read(&path).expect("the regression input is committed");
+        assert_eq!(
+            kept, hostile,
+            "{HUGE_LINEAR} is not the hostile model this test makes"
+        );
+    }
+
+    #[test]
+    fn dimensions_beyond_the_limits_are_refused_before_any_allocation() {
+        let mut bytes = SEED.to_vec();
+        // d_inner (the fifth dimension) = u32::MAX.
+        bytes[12 + 16..12 + 20].copy_from_slice(&u32::MAX.to_le_bytes());
+        let body = bytes.len() - 4;
+        let crc = crc32fast::hash(&bytes[..body]);
+        bytes[body..].copy_from_slice(&crc.to_le_bytes());
+        assert!(matches!(
+            QuantizedModel::from_bytes(&bytes),
+            Err(ModelFileError::Invalid(InvalidModel::SizeOutOfRange {
+                name: "d_inner",
+                ..
+            }))
+        ));
     }
 }

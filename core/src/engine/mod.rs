@@ -14,6 +14,7 @@ pub mod file;
 pub mod fixed;
 mod forward;
 pub(crate) mod kernels;
+mod limits;
 pub mod model;
 mod simd;
 #[cfg(test)]
@@ -26,7 +27,7 @@ pub use file::{MODEL_MAGIC, MODEL_VERSION, ModelFileError};
 pub use forward::RecurrentState;
 use forward::{States, Workspace};
 use kernels::WideLinear;
-pub use model::{Dims, QuantizedModel};
+pub use model::{Dims, InvalidModel, Limits, QuantizedModel};
 
 /// Positions per pass when encoding a chunk: each layer runs over this many rows at once.
 pub const ENCODE_ROWS: usize = 256;
@@ -79,7 +80,7 @@ impl Engine {
     /// # Errors
     /// [`ModelFileError::Invalid`] when the model breaks the engine's invariants.
     pub fn new(model: QuantizedModel) -> Result<Self, ModelFileError> {
-        model.validate().map_err(ModelFileError::Invalid)?;
+        model.validate()?;
         let fingerprint = ModelFingerprint::of_bytes(&model.to_bytes());
         Ok(Self::with_fingerprint(model, fingerprint))
     }

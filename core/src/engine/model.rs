@@ -6,6 +6,7 @@
 //! how it is stored.
 
 use super::fixed::{Exp2Table, I16_MAX, InvSqrtTable, Lut};
+pub use super::limits::{InvalidModel, Limits};
 
 /// Sizes of the architecture (BOA's `BoaBytePredictor`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,55 +183,64 @@ pub struct QuantizedModel {
 }
 
 impl Dims {
-    /// Checks that the sizes are within the engine's limits and consistent.
+    /// Checks that the sizes are within the engine's [`Limits`] and consistent.
     ///
     /// # Errors
-    /// A description of the first size out of range.
-    pub fn validate(&self) -> Result<(), Invalid> {
-        let limits = [
-            (self.d_model, 8192, "d_model"),
-            (self.num_layers, 64, "num_layers"),
-            (self.d_state, 256, "d_state"),
-            (self.d_conv, 16, "d_conv"),
-            (self.d_inner, 32_768, "d_inner"),
-            (self.dt_rank, 8192, "dt_rank"),
-        ];
-        for (value, high, name) in limits {
-            if !(1..=high).contains(&value) {
-                return Err(format!("{name} = {value} is outside 1..={high}"));
-            }
-        }
+    /// The first size out of range.
+    pub fn validate(&self) -> Result<(), InvalidModel> {
+        Limits::check("d_model", self.d_model, Limits::D_MODEL)?;
+        Limits::check("num_layers", self.num_layers, Limits::NUM_LAYERS)?;
+        Limits::check("d_state", self.d_state, Limits::D_STATE)?;
+        Limits::check("d_conv", self.d_conv, Limits::D_CONV)?;
+        Limits::check("d_inner", self.d_inner, Limits::D_INNER)?;
+        Limits::check("dt_rank", self.dt_rank, Limits::DT_RANK)?;
         if !self.d_inner.is_multiple_of(self.d_model) {
-            return Err("d_inner must be a multiple of d_model".into());
+            return Err(InvalidModel::InnerWidth {
+                d_inner: self.d_inner,
+                d_model: self.d_model,
+            });
         }
         Ok(())
     }
 }
 
-/// Why a model's numbers are unusable (a damaged or hostile file).
-pub type Invalid = String;
+/// `part`'s length must be `expected`.
+fn check_len(part: &'static str, got: usize, expected: usize) -> Result<(), InvalidModel> {
+    if got == expected {
+        Ok(())
+    } else {
+        Err(InvalidModel::ArrayLen {
+            part,
+            got,
+            expected,
+        })
+    }
+}
 
 impl QLinear {
     /// Checks shapes and the accumulator bound.
     pub(crate) fn validate(
         &self,
-        name: &str,
+        layer: &'static str,
         inputs: usize,
         outputs: usize,
-    ) -> Result<(), Invalid> {
+    ) -> Result<(), InvalidModel> {
         if self.inputs != inputs || self.outputs != outputs {
-            return Err(format!(
-                "{name}: {}×{} where {outputs}×{inputs} was expected",
-                self.outputs, self.inputs
-            ));
+            return Err(InvalidModel::LayerShape {
+                layer,
+                got_outputs: self.outputs,
+                got_inputs: self.inputs,
+                outputs,
+                inputs,
+            });
         }
-        check_requantizer(name, &self.multiplier, &self.shift, outputs)?;
-        if self.weights.len() != inputs * outputs || self.bias.len() != outputs {
-            return Err(format!("{name}: array sizes do not match its shape"));
-        }
+        check_requantizer(layer, &self.multiplier, &self.shift, outputs)?;
+        // Shapes are within `Limits::FEATURES`, so the product fits in 32 bits.
+        check_len(layer, self.weights.len(), inputs * outputs)?;
+        check_len(layer, self.bias.len(), outputs)?;
         for (o, row) in self.weights.chunks(inputs.max(1)).enumerate() {
             let weights = row.iter().map(|&w| i64::from(w).abs()).sum::<i64>();
-            check_accumulator(name, o, weights, self.bias[o])?;
+            check_accumulator(layer, o, weights, self.bias[o])?;
         }
         Ok(())
     }
@@ -238,11 +248,10 @@ impl QLinear {
 
 impl QConv {
     /// Checks shapes and the accumulator bound.
-    pub(crate) fn validate(&self, channels: usize, width: usize) -> Result<(), Invalid> {
+    pub(crate) fn validate(&self, channels: usize, width: usize) -> Result<(), InvalidModel> {
         check_requantizer("conv", &self.multiplier, &self.shift, channels)?;
-        if self.weights.len() != channels * width || self.bias.len() != channels {
-            return Err("conv: array sizes do not match its shape".into());
-        }
+        check_len("conv", self.weights.len(), channels * width)?;
+        check_len("conv", self.bias.len(), channels)?;
         for (c, taps) in self.weights.chunks(width.max(1)).enumerate() {
             let weights = taps.iter().map(|&w| i64::from(w).abs()).sum::<i64>();
             check_accumulator("conv", c, weights, self.bias[c])?;
@@ -252,27 +261,33 @@ impl QConv {
 }
 
 fn check_requantizer(
-    name: &str,
+    layer: &'static str,
     multiplier: &[i32],
     shift: &[u8],
     n: usize,
-) -> Result<(), Invalid> {
-    if multiplier.len() != n || shift.len() != n {
-        return Err(format!("{name}: requantizer sizes do not match"));
+) -> Result<(), InvalidModel> {
+    check_len(layer, multiplier.len(), n)?;
+    check_len(layer, shift.len(), n)?;
+    let bad = multiplier
+        .iter()
+        .zip(shift)
+        .position(|(&m, &s)| !(0..=1 << 16).contains(&m) || s > 62);
+    match bad {
+        Some(channel) => Err(InvalidModel::Requantizer { layer, channel }),
+        None => Ok(()),
     }
-    if multiplier.iter().any(|&m| !(0..=1 << 16).contains(&m)) || shift.iter().any(|&s| s > 62) {
-        return Err(format!("{name}: requantizer out of range"));
-    }
-    Ok(())
 }
 
 /// The worst case of `b + Σ W·x` over all inputs `|x| ≤ 32767` must fit in i32.
-fn check_accumulator(name: &str, row: usize, abs_weights: i64, bias: i32) -> Result<(), Invalid> {
+fn check_accumulator(
+    layer: &'static str,
+    row: usize,
+    abs_weights: i64,
+    bias: i32,
+) -> Result<(), InvalidModel> {
     let worst = abs_weights * i64::from(I16_MAX) + i64::from(bias).abs();
     if worst > i64::from(i32::MAX) {
-        return Err(format!(
-            "{name}: row {row} can overflow its 32-bit accumulator (worst case {worst})"
-        ));
+        return Err(InvalidModel::Accumulator { layer, row, worst });
     }
     Ok(())
 }
@@ -299,44 +314,52 @@ impl QuantizedModel {
     /// Checks every shape, range and overflow bound the engine relies on.
     ///
     /// # Errors
-    /// A description of the first problem found.
-    pub fn validate(&self) -> Result<(), Invalid> {
+    /// The first problem found.
+    pub fn validate(&self) -> Result<(), InvalidModel> {
         let d = self.dims;
         d.validate()?;
-        if self.embedding.len() != 256 * d.d_model {
-            return Err("embedding: wrong size".into());
-        }
-        if !self.ln_var_shift.is_multiple_of(2) || self.ln_var_shift > 30 {
-            return Err("LayerNorm variance shift must be even and ≤ 30".into());
+        check_len("embedding", self.embedding.len(), 256 * d.d_model)?;
+        let shift = self.ln_var_shift;
+        if !shift.is_multiple_of(2) || shift > 30 {
+            return Err(InvalidModel::LayerNormShift { got: shift });
         }
         // Σ over d of (c² >> s) with c² ≤ 2^30 must fit in i32.
-        if (d.d_model as u64) << (30 - u32::from(self.ln_var_shift)) > i32::MAX as u64 {
-            return Err("LayerNorm variance shift too small for d_model".into());
+        if (d.d_model as u64) << (30 - u32::from(shift)) > i32::MAX as u64 {
+            return Err(InvalidModel::LayerNormShiftTooSmall {
+                shift,
+                d_model: d.d_model,
+            });
         }
         if self.ln_out_frac > 15 {
-            return Err("LayerNorm output format out of range".into());
+            return Err(InvalidModel::LayerNormFormat {
+                got: self.ln_out_frac,
+            });
         }
         if self.blocks.len() != d.num_layers {
-            return Err("wrong number of blocks".into());
+            return Err(InvalidModel::BlockCount {
+                got: self.blocks.len(),
+                expected: d.num_layers,
+            });
         }
-        for block in &self.blocks {
-            block.validate(&d)?;
+        for (index, block) in self.blocks.iter().enumerate() {
+            block.validate(index, &d)?;
         }
         self.head_hidden
             .validate("head.hidden", d.d_model, d.d_model)?;
         self.head_logits.validate("head.logits", d.d_model, 256)?;
-        if self.softmax.multiplier < 0 || self.softmax.shift > 62 {
-            return Err("softmax constants out of range".into());
+        let QSoftmax { multiplier, shift } = self.softmax;
+        if multiplier < 0 || shift > 62 {
+            return Err(InvalidModel::Softmax { multiplier, shift });
         }
         Ok(())
     }
 }
 
 impl QBlock {
-    fn validate(&self, d: &Dims) -> Result<(), Invalid> {
+    fn validate(&self, block: usize, d: &Dims) -> Result<(), InvalidModel> {
         let (dm, di, n, r) = (d.d_model, d.d_inner, d.d_state, d.dt_rank);
         if self.ln1_eps == 0 || self.ln2_eps == 0 {
-            return Err("LayerNorm ε must be ≥ 1".into());
+            return Err(InvalidModel::LayerNormEpsilon { block });
         }
         self.in_x.validate("in_x", dm, di)?;
         self.in_z.validate("in_z", dm, di)?;
@@ -349,11 +372,13 @@ impl QBlock {
         self.ff_expand.validate("ff_expand", dm, 4 * dm)?;
         self.ff_contract.validate("ff_contract", 4 * dm, dm)?;
         let s = &self.scan;
-        if s.a_log2e.len() != di * n || s.skip.len() != di || s.a_log2e.iter().any(|&a| a < 0) {
-            return Err("scan constants: wrong size or negative decay".into());
+        check_len("scan decay", s.a_log2e.len(), di * n)?;
+        check_len("scan skip", s.skip.len(), di)?;
+        if s.a_log2e.iter().any(|&a| a < 0) {
+            return Err(InvalidModel::NegativeDecay { block });
         }
-        if s.shifts().iter().any(|&x| x > 62) {
-            return Err("scan shift out of range".into());
+        if let Some(&got) = s.shifts().iter().find(|&&x| x > 62) {
+            return Err(InvalidModel::ScanShift { block, got });
         }
         Ok(())
     }

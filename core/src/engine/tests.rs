@@ -167,6 +167,7 @@ mod model_tests {
             chunk_len: 700,
             batch_chunks,
             embedded_model: None,
+            store_incompressible: false,
         };
         let reference = compress_to_vec(engine, &data, &options(1)).expect("compresses");
         for threads in [1, 2] {

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::Limits;
+
 /// Size of a `BoaBytePredictor` (BOA's architecture, DESIGN §2).
 ///
 /// Derived sizes are methods, not fields: [`ModelConfig::d_inner`],
@@ -34,6 +36,64 @@ fn default_expand() -> usize {
     2
 }
 
+/// A named model size: `tiny` (d 32, 1 layer: fast tests), `boa` (d 256, 1 layer: BOA's
+/// shipped experiments), `boa-8` (d 256, 8 layers). Parsed from (and written as) those
+/// names by [`FromStr`](std::str::FromStr), which YAML files and flags both use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "&'static str")]
+pub enum Preset {
+    /// d_model 32, 1 layer.
+    Tiny,
+    /// d_model 256, 1 layer (BOA's experiments).
+    Boa,
+    /// d_model 256, 8 layers.
+    Boa8,
+}
+
+impl Preset {
+    /// Every preset, smallest first.
+    pub const ALL: [Self; 3] = [Self::Tiny, Self::Boa, Self::Boa8];
+
+    /// The name files and flags use.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Tiny => "tiny",
+            Self::Boa => "boa",
+            Self::Boa8 => "boa-8",
+        }
+    }
+}
+
+impl std::str::FromStr for Preset {
+    type Err = String;
+    fn from_str(name: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| format!("unknown preset `{name}` (known: tiny, boa, boa-8)"))
+    }
+}
+
+impl TryFrom<String> for Preset {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        name.parse()
+    }
+}
+
+impl From<Preset> for &'static str {
+    fn from(preset: Preset) -> Self {
+        preset.name()
+    }
+}
+
+impl std::fmt::Display for Preset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Number of byte values: the vocabulary of every model.
 pub const VOCAB: usize = 256;
 
@@ -50,20 +110,15 @@ impl ModelConfig {
         }
     }
 
-    /// The named presets: `tiny` (d 32, 1 layer: fast tests), `boa` (d 256, 1 layer: BOA's
-    /// shipped experiments), `boa-8` (d 256, 8 layers).
+    /// The sizes of a named [`Preset`].
     #[must_use]
-    pub fn preset(name: &str) -> Option<Self> {
-        match name {
-            "tiny" => Some(Self::new(32, 1)),
-            "boa" => Some(Self::new(256, 1)),
-            "boa-8" => Some(Self::new(256, 8)),
-            _ => None,
+    pub fn preset(preset: Preset) -> Self {
+        match preset {
+            Preset::Tiny => Self::new(32, 1),
+            Preset::Boa => Self::new(256, 1),
+            Preset::Boa8 => Self::new(256, 8),
         }
     }
-
-    /// Names accepted by [`ModelConfig::preset`].
-    pub const PRESETS: [&'static str; 3] = ["tiny", "boa", "boa-8"];
 
     /// Channels inside a Mamba mixer, `expand · d_model`.
     #[must_use]
@@ -77,24 +132,24 @@ impl ModelConfig {
         self.d_model.div_ceil(16)
     }
 
-    /// Checks that every size is usable.
+    /// Checks that every size is usable, by training and by the integer engine alike
+    /// (the engine's [`Limits`]), so that a model that trains also quantizes and runs.
     ///
     /// # Errors
     /// A message naming the bad field.
     pub fn validate(&self) -> Result<(), String> {
-        for (name, value) in [
-            ("d_model", self.d_model),
-            ("num_layers", self.num_layers),
-            ("d_state", self.d_state),
-            ("d_conv", self.d_conv),
-            ("expand", self.expand),
-        ] {
-            if value == 0 {
-                return Err(format!("model.{name} must be at least 1"));
-            }
+        if self.expand == 0 {
+            return Err("model.expand must be at least 1".into());
         }
-        if self.d_model > 8192 || self.num_layers > 256 || self.d_state > 256 || self.d_conv > 64 {
-            return Err(format!("model size {self:?} is out of the supported range"));
+        let d_inner = self.d_model.saturating_mul(self.expand);
+        for (name, value, max) in [
+            ("d_model", self.d_model, Limits::D_MODEL),
+            ("num_layers", self.num_layers, Limits::NUM_LAYERS),
+            ("d_state", self.d_state, Limits::D_STATE),
+            ("d_conv", self.d_conv, Limits::D_CONV),
+            ("d_inner (expand · d_model)", d_inner, Limits::D_INNER),
+        ] {
+            Limits::check(name, value, max).map_err(|e| format!("model.{e}"))?;
         }
         Ok(())
     }

@@ -17,7 +17,7 @@ pub mod scan;
 
 pub use burn::tensor::Device;
 pub use byte_model::{BoaBytePredictor, ModelState, byte_tensor};
-pub use config::{ModelConfig, VOCAB};
+pub use config::{ModelConfig, Preset, VOCAB};
 
 #[cfg(test)]
 mod tests;

@@ -37,20 +37,20 @@ fn assert_close(a: &[f32], b: &[f32], tolerance: f32, what: &str) {
 #[test]
 fn presets_have_the_documented_sizes() {
     let _rng = crate::rng_lock();
-    let boa = ModelConfig::preset("boa").expect("preset");
+    let boa = ModelConfig::preset(Preset::Boa);
     assert_eq!(
         (boa.d_model, boa.num_layers, boa.d_inner(), boa.dt_rank()),
         (256, 1, 512, 16)
     );
-    assert_eq!(ModelConfig::preset("boa-8").map(|c| c.num_layers), Some(8));
-    assert!(ModelConfig::preset("huge").is_none());
-    for name in ModelConfig::PRESETS {
-        let config = ModelConfig::preset(name).expect("preset");
-        config.validate().expect("valid");
+    assert_eq!(ModelConfig::preset(Preset::Boa8).num_layers, 8);
+    assert!("huge".parse::<Preset>().is_err());
+    for preset in Preset::ALL {
+        assert_eq!(preset.name().parse::<Preset>(), Ok(preset));
+        ModelConfig::preset(preset).validate().expect("valid");
     }
-    let model = BoaBytePredictor::new(&ModelConfig::preset("tiny").expect("tiny"), &device());
+    let model = BoaBytePredictor::new(&ModelConfig::preset(Preset::Tiny), &device());
     assert_eq!(model.num_params(), model.config().parameter_count());
-    assert_eq!(model.config(), ModelConfig::preset("tiny").expect("tiny"));
+    assert_eq!(model.config(), ModelConfig::preset(Preset::Tiny));
 }
 
 #[test]

@@ -10,7 +10,8 @@ use crate::engine::model::{
 
 use super::QuantizeError;
 use super::float::{
-    FloatBlock, FloatLinear, FloatModel, LAYER_NORM_EPS, Ranges, gelu, silu, softplus,
+    Activation, BlockPart, FloatBlock, FloatLinear, FloatModel, LAYER_NORM_EPS, Ranges, gelu, silu,
+    softplus,
 };
 
 /// 16-bit activations use at most half their range on the calibration data: one bit of
@@ -197,7 +198,10 @@ pub(super) fn build(
     temperature: f64,
 ) -> Result<QuantizedModel, QuantizeError> {
     let mut formats = Formats::default();
-    let residual = formats.add("residual", frac_for(ranges.get("residual"), I16_TARGET));
+    let residual = formats.add(
+        "residual",
+        frac_for(ranges.get(Activation::Residual)?, I16_TARGET),
+    );
     let ln_frac = formats.add("layer_norm", ln_out_frac(float.d_model));
     let var_shift = ln_var_shift(float.d_model);
     let embedding = float
@@ -219,9 +223,12 @@ pub(super) fn build(
     }
     let hidden = formats.add(
         "head.hidden",
-        frac_for(ranges.get("head.hidden"), I16_TARGET),
+        frac_for(ranges.get(Activation::HeadHidden)?, I16_TARGET),
     );
-    let logits = formats.add("logits", frac_for(ranges.get("logits"), I16_TARGET));
+    let logits = formats.add(
+        "logits",
+        frac_for(ranges.get(Activation::Logits)?, I16_TARGET),
+    );
     let model = QuantizedModel {
         dims: Dims {
             d_model: float.d_model,
@@ -244,7 +251,9 @@ pub(super) fn build(
             .ok_or_else(|| QuantizeError::Range("inverse square root table".into()))?,
         formats: formats.0,
     };
-    model.validate().map_err(QuantizeError::Range)?;
+    model
+        .validate()
+        .map_err(|e| QuantizeError::Invalid(e.into()))?;
     Ok(model)
 }
 
@@ -268,74 +277,83 @@ struct BlockContext<'a> {
 }
 
 impl BlockContext<'_> {
-    fn range(&self, part: &str) -> f32 {
-        self.ranges.get(&format!("block{}.{part}", self.layer))
+    fn key(&self, part: BlockPart) -> Activation {
+        Activation::Block {
+            layer: self.layer,
+            part,
+        }
     }
 
     fn build(&self, b: &FloatBlock, formats: &mut Formats) -> Result<QBlock, QuantizeError> {
         let (di, n, k) = (self.float.d_inner, self.float.d_state, self.float.d_conv);
         let ln = self.ln_frac;
-        let frac = |part: &str, target: f64| frac_for(self.range(part), target);
-        let f_in_x = frac("in_x", I16_TARGET);
-        let f_z = frac("z", I16_TARGET);
-        let f_conv = frac("conv", I16_TARGET);
-        let f_delta_low = frac("delta_low", I16_TARGET);
-        let f_b = frac("b", I16_TARGET);
-        let f_c = frac("c", I16_TARGET);
-        let f_delta_pre = frac("delta_pre", I16_TARGET);
+        let frac = |part, target: f64| -> Result<i32, QuantizeError> {
+            Ok(frac_for(self.ranges.get(self.key(part))?, target))
+        };
+        let f_in_x = frac(BlockPart::InX, I16_TARGET)?;
+        let f_z = frac(BlockPart::Z, I16_TARGET)?;
+        let f_conv = frac(BlockPart::Conv, I16_TARGET)?;
+        let f_delta_low = frac(BlockPart::DeltaLow, I16_TARGET)?;
+        let f_b = frac(BlockPart::B, I16_TARGET)?;
+        let f_c = frac(BlockPart::C, I16_TARGET)?;
+        let f_delta_pre = frac(BlockPart::DeltaPre, I16_TARGET)?;
         let (softplus_table, f_delta) = lut(
             |v| f64::from(softplus(v as f32)),
             f_delta_pre,
-            frac("delta", I32_TARGET),
+            frac(BlockPart::Delta, I32_TARGET)?,
         )?;
-        let (silu_conv, f_u) = lut(|v| f64::from(silu(v as f32)), f_conv, frac("u", I16_TARGET))?;
+        let (silu_conv, f_u) = lut(
+            |v| f64::from(silu(v as f32)),
+            f_conv,
+            frac(BlockPart::U, I16_TARGET)?,
+        )?;
         let (silu_z, f_silu_z) = lut(
             |v| f64::from(silu(v as f32)),
             f_z,
-            frac("silu_z", I32_TARGET),
+            frac(BlockPart::SiluZ, I32_TARGET)?,
         )?;
-        let f_delta_u = frac("delta_u", I32_TARGET).min(f_delta + f_u);
+        let f_delta_u = frac(BlockPart::DeltaU, I32_TARGET)?.min(f_delta + f_u);
         // The scan's Δu·B and C·h products are 32-bit friendly when their shifts are ≥ 16
         // (`Mul16` in the engine): give up fraction bits of h and y for that while at
         // least 2^20 codes remain for their calibrated range.
         let narrow = |frac_for_target: i32, wanted: i32| {
             frac_for_target.min(wanted.max(frac_for_target - 4))
         };
-        let f_h = narrow(frac("h", I32_TARGET), f_delta_u + f_b - 16);
+        let f_h = narrow(frac(BlockPart::H, I32_TARGET)?, f_delta_u + f_b - 16);
         // y is a sum of d_state terms each clamped to 2^29 / d_state: keep terms below that.
         let term_target = f64::from(1u32 << 29) / n as f64 / 8.0;
         let f_y = narrow(
-            frac("y", I32_TARGET).min(frac("y_term", term_target)),
+            frac(BlockPart::Y, I32_TARGET)?.min(frac(BlockPart::YTerm, term_target)?),
             f_c + f_h - 16,
         );
-        let f_gated = frac("gated", I16_TARGET);
-        let f_mixed = frac("mixed", I16_TARGET);
-        let f_ff_hidden = frac("ff_hidden", I16_TARGET);
+        let f_gated = frac(BlockPart::Gated, I16_TARGET)?;
+        let f_mixed = frac(BlockPart::Mixed, I16_TARGET)?;
+        let f_ff_hidden = frac(BlockPart::FfHidden, I16_TARGET)?;
         let (gelu_table, f_act) = lut(
             |v| f64::from(gelu(v as f32)),
             f_ff_hidden,
-            frac("ff_activated", I16_TARGET),
+            frac(BlockPart::FfActivated, I16_TARGET)?,
         )?;
         for (part, value) in [
-            ("in_x", f_in_x),
-            ("z", f_z),
-            ("conv", f_conv),
-            ("u", f_u),
-            ("delta_low", f_delta_low),
-            ("b", f_b),
-            ("c", f_c),
-            ("delta_pre", f_delta_pre),
-            ("delta", f_delta),
-            ("silu_z", f_silu_z),
-            ("delta_u", f_delta_u),
-            ("h", f_h),
-            ("y", f_y),
-            ("gated", f_gated),
-            ("mixed", f_mixed),
-            ("ff_hidden", f_ff_hidden),
-            ("ff_activated", f_act),
+            (BlockPart::InX, f_in_x),
+            (BlockPart::Z, f_z),
+            (BlockPart::Conv, f_conv),
+            (BlockPart::U, f_u),
+            (BlockPart::DeltaLow, f_delta_low),
+            (BlockPart::B, f_b),
+            (BlockPart::C, f_c),
+            (BlockPart::DeltaPre, f_delta_pre),
+            (BlockPart::Delta, f_delta),
+            (BlockPart::SiluZ, f_silu_z),
+            (BlockPart::DeltaU, f_delta_u),
+            (BlockPart::H, f_h),
+            (BlockPart::Y, f_y),
+            (BlockPart::Gated, f_gated),
+            (BlockPart::Mixed, f_mixed),
+            (BlockPart::FfHidden, f_ff_hidden),
+            (BlockPart::FfActivated, f_act),
         ] {
-            formats.add(&format!("block{}.{part}", self.layer), value);
+            formats.add(&self.key(part).name(), value);
         }
 
         let max_a = b.a.iter().fold(0f32, |m, a| m.max(a.abs())) * std::f32::consts::LOG2_E;

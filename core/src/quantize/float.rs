@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use burn::nn::{LayerNorm, Linear};
 use burn::tensor::Tensor;
 
+use super::QuantizeError;
 use crate::model::BoaBytePredictor;
 use crate::model::block::MambaBlock;
 
@@ -212,17 +213,17 @@ impl FloatModel {
             let start = usize::from(b) * dm;
             x.extend_from_slice(&self.embedding[start..start + dm]);
         }
-        ranges.record("residual", &x);
+        ranges.record(Activation::Residual, &x);
         for (layer, block) in self.blocks.iter().enumerate() {
             self.block(layer, block, &mut x, state, ranges);
         }
         let mut hidden = Vec::new();
         self.head_hidden.forward(&x, &mut hidden);
         hidden.iter_mut().for_each(|v| *v = v.max(0.0));
-        ranges.record("head.hidden", &hidden);
+        ranges.record(Activation::HeadHidden, &hidden);
         let mut logits = Vec::new();
         self.head_logits.forward(&hidden, &mut logits);
-        ranges.record("logits", &logits);
+        ranges.record(Activation::Logits, &logits);
         logits
     }
 
@@ -235,14 +236,14 @@ impl FloatModel {
         ranges: &mut Ranges,
     ) {
         let (dm, di, n, k) = (self.d_model, self.d_inner, self.d_state, self.d_conv);
-        let name = |part: &str| format!("block{layer}.{part}");
+        let key = |part| Activation::Block { layer, part };
         let rows = x.len() / dm;
         let normed = layer_norm(x, dm);
         let (mut x_in, mut z) = (Vec::new(), Vec::new());
         b.in_x.forward(&normed, &mut x_in);
         b.in_z.forward(&normed, &mut z);
-        ranges.record(&name("in_x"), &x_in);
-        ranges.record(&name("z"), &z);
+        ranges.record(key(BlockPart::InX), &x_in);
+        ranges.record(key(BlockPart::Z), &z);
         let mut conv = vec![0f32; rows * di];
         let history = &mut state.conv[layer];
         for r in 0..rows {
@@ -256,23 +257,23 @@ impl FloatModel {
             }
             history.drain(..di);
         }
-        ranges.record(&name("conv"), &conv);
+        ranges.record(key(BlockPart::Conv), &conv);
         let u: Vec<f32> = conv.iter().map(|&v| silu(v)).collect();
-        ranges.record(&name("u"), &u);
+        ranges.record(key(BlockPart::U), &u);
         let (mut delta_low, mut bb, mut cc, mut delta_pre) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         b.x_delta.forward(&u, &mut delta_low);
         b.x_b.forward(&u, &mut bb);
         b.x_c.forward(&u, &mut cc);
         b.dt_proj.forward(&delta_low, &mut delta_pre);
-        ranges.record(&name("delta_low"), &delta_low);
-        ranges.record(&name("b"), &bb);
-        ranges.record(&name("c"), &cc);
-        ranges.record(&name("delta_pre"), &delta_pre);
+        ranges.record(key(BlockPart::DeltaLow), &delta_low);
+        ranges.record(key(BlockPart::B), &bb);
+        ranges.record(key(BlockPart::C), &cc);
+        ranges.record(key(BlockPart::DeltaPre), &delta_pre);
         let delta: Vec<f32> = delta_pre.iter().map(|&v| softplus(v)).collect();
-        ranges.record(&name("delta"), &delta);
+        ranges.record(key(BlockPart::Delta), &delta);
         let silu_z: Vec<f32> = z.iter().map(|&v| silu(v)).collect();
-        ranges.record(&name("silu_z"), &silu_z);
+        ranges.record(key(BlockPart::SiluZ), &silu_z);
         let mut gated = vec![0f32; rows * di];
         let h = &mut state.ssm[layer];
         let mut stats = ScanStats::default();
@@ -294,26 +295,26 @@ impl FloatModel {
                 gated[r * di + c] = y * silu_z[r * di + c];
             }
         }
-        ranges.max(&name("delta_u"), stats.delta_u);
-        ranges.max(&name("h"), stats.h);
-        ranges.max(&name("y_term"), stats.term);
-        ranges.max(&name("y"), stats.y);
-        ranges.record(&name("gated"), &gated);
+        ranges.max(key(BlockPart::DeltaU), stats.delta_u);
+        ranges.max(key(BlockPart::H), stats.h);
+        ranges.max(key(BlockPart::YTerm), stats.term);
+        ranges.max(key(BlockPart::Y), stats.y);
+        ranges.record(key(BlockPart::Gated), &gated);
         let mut mixed = Vec::new();
         b.out_proj.forward(&gated, &mut mixed);
-        ranges.record(&name("mixed"), &mixed);
+        ranges.record(key(BlockPart::Mixed), &mixed);
         let normed = layer_norm(&mixed, dm);
         let mut hidden = Vec::new();
         b.ff_expand.forward(&normed, &mut hidden);
-        ranges.record(&name("ff_hidden"), &hidden);
+        ranges.record(key(BlockPart::FfHidden), &hidden);
         let activated: Vec<f32> = hidden.iter().map(|&v| gelu(v)).collect();
-        ranges.record(&name("ff_activated"), &activated);
+        ranges.record(key(BlockPart::FfActivated), &activated);
         let mut update = Vec::new();
         b.ff_contract.forward(&activated, &mut update);
         for (xv, f) in x.iter_mut().zip(&update) {
             *xv += f;
         }
-        ranges.record("residual", x);
+        ranges.record(Activation::Residual, x);
     }
 }
 
@@ -400,33 +401,156 @@ fn erf(x: f64) -> f64 {
     value.copysign(x)
 }
 
-/// Largest magnitudes seen, by activation name.
+/// An activation whose range calibration measures: a typed key, so that a misspelt
+/// name is a compile error rather than a silent range of 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Activation {
+    /// The residual stream (embedding and every block's output).
+    Residual,
+    /// The head's hidden layer, after ReLU.
+    HeadHidden,
+    /// The logits.
+    Logits,
+    /// An activation inside block `layer`.
+    Block {
+        /// The block.
+        layer: usize,
+        /// Which activation.
+        part: BlockPart,
+    },
+}
+
+/// The activations of a block that calibration measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BlockPart {
+    /// `in_x`.
+    InX,
+    /// `z`.
+    Z,
+    /// `conv`.
+    Conv,
+    /// `u`.
+    U,
+    /// `delta_low`.
+    DeltaLow,
+    /// `b`.
+    B,
+    /// `c`.
+    C,
+    /// `delta_pre`.
+    DeltaPre,
+    /// `delta`.
+    Delta,
+    /// `silu_z`.
+    SiluZ,
+    /// `delta_u`.
+    DeltaU,
+    /// `h`.
+    H,
+    /// `y_term`.
+    YTerm,
+    /// `y`.
+    Y,
+    /// `gated`.
+    Gated,
+    /// `mixed`.
+    Mixed,
+    /// `ff_hidden`.
+    FfHidden,
+    /// `ff_activated`.
+    FfActivated,
+}
+
+impl BlockPart {
+    /// The part's name in format names (`block0.NAME`).
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::InX => "in_x",
+            Self::Z => "z",
+            Self::Conv => "conv",
+            Self::U => "u",
+            Self::DeltaLow => "delta_low",
+            Self::B => "b",
+            Self::C => "c",
+            Self::DeltaPre => "delta_pre",
+            Self::Delta => "delta",
+            Self::SiluZ => "silu_z",
+            Self::DeltaU => "delta_u",
+            Self::H => "h",
+            Self::YTerm => "y_term",
+            Self::Y => "y",
+            Self::Gated => "gated",
+            Self::Mixed => "mixed",
+            Self::FfHidden => "ff_hidden",
+            Self::FfActivated => "ff_activated",
+        }
+    }
+}
+
+impl Activation {
+    /// The name its fixed-point format gets in the `.boam` file (`residual`,
+    /// `head.hidden`, `logits`, `block0.in_x`, …).
+    #[must_use]
+    pub fn name(&self) -> String {
+        match self {
+            Self::Residual => "residual".into(),
+            Self::HeadHidden => "head.hidden".into(),
+            Self::Logits => "logits".into(),
+            Self::Block { layer, part } => format!("block{layer}.{}", part.name()),
+        }
+    }
+}
+
+/// Largest magnitudes seen, by activation.
 #[derive(Clone, Debug, Default)]
 pub struct Ranges {
-    max: BTreeMap<String, f32>,
+    max: BTreeMap<Activation, f32>,
 }
 
 impl Ranges {
-    fn record(&mut self, name: &str, values: &[f32]) {
+    fn record(&mut self, key: Activation, values: &[f32]) {
         let m = values.iter().fold(0f32, |m, v| m.max(v.abs()));
-        self.max(name, m);
+        self.max(key, m);
     }
 
-    fn max(&mut self, name: &str, value: f32) {
-        let entry = self.max.entry(name.to_owned()).or_insert(0.0);
+    fn max(&mut self, key: Activation, value: f32) {
+        let entry = self.max.entry(key).or_insert(0.0);
         *entry = entry.max(value);
     }
 
-    /// The largest magnitude seen for `name` (0 if never recorded).
-    #[must_use]
-    pub fn get(&self, name: &str) -> f32 {
-        self.max.get(name).copied().unwrap_or(0.0)
+    /// The largest magnitude seen for `key`.
+    ///
+    /// # Errors
+    /// [`QuantizeError::MissingRange`] when calibration never recorded it (a bug: every
+    /// activation the quantizer asks for is recorded on every forward pass).
+    pub fn get(&self, key: Activation) -> Result<f32, QuantizeError> {
+        self.max
+            .get(&key)
+            .copied()
+            .ok_or_else(|| QuantizeError::MissingRange(key.name()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_range_never_recorded_is_an_error() {
+        let mut ranges = Ranges::default();
+        ranges.record(Activation::Logits, &[1.0, -3.0]);
+        assert_eq!(ranges.get(Activation::Logits).ok(), Some(3.0));
+        let missing = Activation::Block {
+            layer: 1,
+            part: BlockPart::DeltaU,
+        };
+        let error = ranges.get(missing).expect_err("never recorded");
+        assert_eq!(
+            error.to_string(),
+            "calibration recorded no range for block1.delta_u"
+        );
+    }
 
     #[test]
     fn erf_matches_known_values() {

@@ -31,6 +31,9 @@ pub enum QuantizeError {
     /// A scale or range the integer formats cannot represent.
     #[error("cannot quantize: {0}")]
     Range(String),
+    /// An activation calibration never measured (a bug of the quantizer).
+    #[error("calibration recorded no range for {0}")]
+    MissingRange(String),
     /// Too little calibration data.
     #[error("calibration needs at least 2 bytes, got {0}")]
     NoCalibration(usize),

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::TrainError;
-use crate::model::ModelConfig;
+use super::{DeviceKind, Precision, TrainError};
+use crate::model::{ModelConfig, Preset};
 
 /// A whole experiment file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,12 +20,12 @@ pub struct ExperimentConfig {
     /// Whether to show progress bars (BOA key; the CLI decides from the terminal too).
     #[serde(default = "yes")]
     pub progress: bool,
-    /// `cpu`, `cuda` or `wgpu`.
+    /// `cpu` (the default), `cuda` or `wgpu`.
     #[serde(default = "default_device")]
-    pub device: String,
-    /// `fp32`, `bf16`, `fp16` (`fp8` is refused with an explanation).
+    pub device: DeviceKind,
+    /// `fp32` (the default), `bf16`, `fp16` (`fp8` is refused with an explanation).
     #[serde(default = "default_precision")]
-    pub precision: String,
+    pub precision: Precision,
     /// Folder for checkpoints (the final model goes to `model_path/final`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_path: Option<PathBuf>,
@@ -59,7 +59,7 @@ pub struct DataloaderConfig {
 pub struct ModelSection {
     /// `tiny`, `boa` or `boa-8`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preset: Option<String>,
+    pub preset: Option<Preset>,
     /// Width (overrides the preset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub d_model: Option<usize>,
@@ -105,11 +105,11 @@ pub struct CompressionSection {
 fn yes() -> bool {
     true
 }
-fn default_device() -> String {
-    "cpu".into()
+fn default_device() -> DeviceKind {
+    DeviceKind::Cpu
 }
-fn default_precision() -> String {
-    "fp32".into()
+fn default_precision() -> Precision {
+    Precision::Fp32
 }
 fn default_splits() -> [f64; 3] {
     [0.8, 0.1, 0.1]
@@ -128,7 +128,9 @@ impl ExperimentConfig {
     }
 
     /// Reads an experiment file, applies `overrides` (command-line flags, which win over
-    /// the file), then validates the result.
+    /// the file), then validates the result. Values serde types (`device`, `precision`,
+    /// sizes) must be valid in the file itself; checks of ranges (`training.epochs: 0`)
+    /// come after the flags, so a flag can replace such a value.
     ///
     /// # Errors
     /// [`TrainError::Config`] naming the file and the bad key or value.
@@ -164,13 +166,8 @@ impl ExperimentConfig {
     /// # Errors
     /// An unknown preset, or neither preset nor sizes.
     pub fn model_config(&self) -> Result<ModelConfig, String> {
-        let base = match &self.model.preset {
-            Some(name) => ModelConfig::preset(name).ok_or_else(|| {
-                format!(
-                    "model.preset: unknown preset `{name}` (known: {})",
-                    ModelConfig::PRESETS.join(", ")
-                )
-            })?,
+        let base = match self.model.preset {
+            Some(preset) => ModelConfig::preset(preset),
             None => match (self.model.d_model, self.model.num_layers) {
                 (Some(d), Some(n)) => ModelConfig::new(d, n),
                 _ => {
@@ -230,8 +227,6 @@ impl ExperimentConfig {
         if self.splits[0] == 0.0 {
             return Err("splits: the training fraction must be above 0".into());
         }
-        super::Precision::parse(&self.precision)?;
-        super::DeviceKind::parse(&self.device)?;
         self.model_config()?;
         Ok(())
     }

@@ -67,8 +67,11 @@ pub enum TrainError {
     },
 }
 
-/// Floating-point precision of training.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Floating-point precision of training. Parsed from (and written as) `fp32`, `bf16`,
+/// `fp16` by [`FromStr`](std::str::FromStr), which YAML files and command-line flags both
+/// use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "&'static str")]
 pub enum Precision {
     /// 32-bit floats everywhere.
     Fp32,
@@ -78,18 +81,51 @@ pub enum Precision {
     Fp16,
 }
 
-impl Precision {
+impl std::str::FromStr for Precision {
+    type Err = String;
+
     /// Parses `fp32`, `bf16`, `fp16`; explains why `fp8` is refused.
-    ///
-    /// # Errors
-    /// A message for unknown or unsupported names.
-    pub fn parse(name: &str) -> Result<Self, String> {
+    fn from_str(name: &str) -> Result<Self, String> {
         match name {
             "fp32" => Ok(Self::Fp32),
             "bf16" => Ok(Self::Bf16),
             "fp16" => Ok(Self::Fp16),
             "fp8" => Err("precision fp8 is not supported: burn 0.22 has no fp8 float type for training on any backend (fp8 exists only for post-training quantization); use fp32, bf16 or fp16".into()),
             other => Err(format!("precision `{other}` is unknown: use fp32, bf16 or fp16")),
+        }
+    }
+}
+
+impl TryFrom<String> for Precision {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        name.parse()
+    }
+}
+
+impl From<Precision> for &'static str {
+    fn from(precision: Precision) -> Self {
+        precision.name()
+    }
+}
+
+impl std::fmt::Display for Precision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Precision {
+    /// Every precision, the default first.
+    pub const ALL: [Self; 3] = [Self::Fp32, Self::Bf16, Self::Fp16];
+
+    /// The name files and flags use.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Fp32 => "fp32",
+            Self::Bf16 => "bf16",
+            Self::Fp16 => "fp16",
         }
     }
 
@@ -102,8 +138,9 @@ impl Precision {
     }
 }
 
-/// Where tensors live.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where tensors live. Parsed from (and written as) `cpu`, `cuda`, `wgpu`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "&'static str")]
 pub enum DeviceKind {
     /// The CPU (burn's `flex` backend), all cores.
     Cpu,
@@ -113,12 +150,11 @@ pub enum DeviceKind {
     Wgpu,
 }
 
-impl DeviceKind {
+impl std::str::FromStr for DeviceKind {
+    type Err = String;
+
     /// Parses `cpu`, `cuda`, `wgpu`.
-    ///
-    /// # Errors
-    /// A message for unknown names.
-    pub fn parse(name: &str) -> Result<Self, String> {
+    fn from_str(name: &str) -> Result<Self, String> {
         match name {
             "cpu" => Ok(Self::Cpu),
             "cuda" => Ok(Self::Cuda),
@@ -126,6 +162,40 @@ impl DeviceKind {
             other => Err(format!(
                 "device `{other}` is unknown: use cpu, cuda or wgpu"
             )),
+        }
+    }
+}
+
+impl TryFrom<String> for DeviceKind {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        name.parse()
+    }
+}
+
+impl From<DeviceKind> for &'static str {
+    fn from(device: DeviceKind) -> Self {
+        device.name()
+    }
+}
+
+impl std::fmt::Display for DeviceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl DeviceKind {
+    /// Every device, the default first.
+    pub const ALL: [Self; 3] = [Self::Cpu, Self::Cuda, Self::Wgpu];
+
+    /// The name files and flags use.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Cpu => "cpu",
+            Self::Cuda => "cuda",
+            Self::Wgpu => "wgpu",
         }
     }
 
@@ -144,8 +214,7 @@ impl DeviceKind {
             #[allow(unreachable_patterns)]
             other => {
                 return Err(TrainError::Unsupported(format!(
-                    "this build of boa has no {other:?} support: rebuild with `--features {}`",
-                    format!("{other:?}").to_lowercase()
+                    "this build of boa has no {other} support: rebuild with `--features {other}`"
                 )));
             }
         };

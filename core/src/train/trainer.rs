@@ -13,7 +13,7 @@ use burn::tensor::{Device, Int, Tensor};
 use super::checkpoint::{self, Progress};
 use super::data::{Splits, batch_order, batch_tensor, read_slice};
 use super::eval::sequence_bits_per_byte;
-use super::{DeviceKind, ExperimentConfig, Precision, TrainError};
+use super::{ExperimentConfig, Precision, TrainError};
 use crate::model::{BoaBytePredictor, ModelConfig, VOCAB};
 
 /// Choices of a run that are not part of the experiment.
@@ -105,11 +105,7 @@ pub fn train(
         message,
     };
     let model_config = experiment.model_config().map_err(config_error)?;
-    let precision = Precision::parse(&experiment.precision).map_err(TrainError::Unsupported)?;
-    let device = DeviceKind::parse(&experiment.device)
-        .map_err(TrainError::Unsupported)?
-        .device(precision)?
-        .autodiff();
+    let device = experiment.device.device(experiment.precision)?.autodiff();
     let data = read_slice(
         &experiment.file_path,
         experiment.training.data_offset,
@@ -125,7 +121,7 @@ pub fn train(
     let mut run = Run::start(
         experiment,
         options,
-        (&model_config, precision),
+        (&model_config, experiment.precision),
         &device,
         &root,
         observer,

@@ -245,19 +245,65 @@ mod tests {
         assert!(err.to_string().contains("nothing to plot"), "{err}");
     }
 
-    /// Writes charts for visual inspection: `PLOTS_CHECK_DIR=/tmp/x cargo test`.
+    /// Pixels of a PNG as RGB(A) bytes, and the bytes per pixel.
+    fn pixels(path: &Path) -> (Vec<u8>, usize) {
+        let file = std::io::BufReader::new(std::fs::File::open(path).unwrap());
+        let mut reader = png::Decoder::new(file).read_info().unwrap();
+        let mut buffer = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buffer).unwrap();
+        buffer.truncate(info.buffer_size());
+        (buffer, info.color_type.samples())
+    }
+
+    /// Share of pixels that are not the background (the top-left pixel's colour).
+    fn ink(path: &Path) -> f64 {
+        let (bytes, samples) = pixels(path);
+        let background = &bytes[..samples];
+        let drawn = bytes
+            .chunks_exact(samples)
+            .filter(|p| *p != background)
+            .count();
+        drawn as f64 / (bytes.len() / samples) as f64
+    }
+
+    /// Draws every chart for three inputs and checks that each shows something (axes,
+    /// labels and data: not a blank canvas) and that different data give different
+    /// charts. `PLOTS_CHECK_DIR=/tmp/x cargo test` keeps them for looking at.
     #[test]
-    fn write_for_inspection() {
-        let Some(dir) = std::env::var_os("PLOTS_CHECK_DIR") else {
-            return;
-        };
-        let dir = Path::new(&dir);
-        write_plots(dir, &synthetic(200_000), "synthetic.txt").unwrap();
+    fn charts_show_their_data() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = std::env::var_os("PLOTS_CHECK_DIR")
+            .map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
         let same = vec![prediction(b'x', b'x', 1.0, 0, 0.0); 50];
-        write_plots(&dir.join("identical"), &same, "identical").unwrap();
         let few: Vec<_> = (0..300u32)
             .map(|i| prediction((i % 3) as u8, 0, 0.5, (i % 3) as u8, 1.0 + f64::from(i % 7)))
             .collect();
-        write_plots(&dir.join("three"), &few, "three bytes").unwrap();
+        let mut sets = Vec::new();
+        for (name, predictions) in [
+            ("synthetic", synthetic(200_000)),
+            ("identical", same),
+            ("three", few),
+        ] {
+            let paths = write_plots(&dir.join(name), &predictions, name).unwrap();
+            for path in &paths {
+                let share = ink(path);
+                assert!(
+                    share > 0.01,
+                    "{}: only {share:.4} of it drawn",
+                    path.display()
+                );
+            }
+            sets.push(paths);
+        }
+        for chart in 0..4 {
+            let bytes: Vec<Vec<u8>> = sets
+                .iter()
+                .map(|paths| std::fs::read(&paths[chart]).unwrap())
+                .collect();
+            assert!(
+                bytes[0] != bytes[1] && bytes[1] != bytes[2],
+                "chart {chart} does not depend on its data"
+            );
+        }
     }
 }
