@@ -170,7 +170,6 @@ pub fn time_round_trip(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -278,7 +278,7 @@ mod tests {
 
     #[test]
     fn failed_writes_leave_nothing_behind() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out");
         let result = write_atomically(&path, false, |out| {
             out.write_all(b"partial")?;
@@ -294,9 +294,9 @@ mod tests {
 
     #[test]
     fn existing_outputs_need_force() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out");
-        std::fs::write(&path, b"keep me").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&path, b"keep me").unwrap();
         assert!(write_atomically(&path, false, |out| Ok(out.write_all(b"new")?)).is_err());
         assert_eq!(std::fs::read(&path).ok().as_deref(), Some(&b"keep me"[..]));
         assert!(write_atomically(&path, true, |out| Ok(out.write_all(b"new")?)).is_ok());

@@ -209,25 +209,25 @@ mod tests {
     /// The golden input with the golden (untrained) model, every chunk coded so that
     /// decoding runs the engine (the default would store them all: see the next test).
     fn packed(embed: bool) -> Vec<u8> {
-        let engine = Engine::from_bytes(MODEL).unwrap_or_else(|e| panic!("{e}"));
+        let engine = Engine::from_bytes(MODEL).unwrap();
         let options = CompressOptions {
             chunk_len: 1024,
             embedded_model: embed.then_some(MODEL),
             store_incompressible: false,
             ..CompressOptions::default()
         };
-        compress_to_vec(&engine, INPUT, &options).unwrap_or_else(|e| panic!("{e}"))
+        compress_to_vec(&engine, INPUT, &options).unwrap()
     }
 
     #[test]
     fn stored_chunks_are_counted_and_decoded() {
-        let engine = Engine::from_bytes(MODEL).unwrap_or_else(|e| panic!("{e}"));
+        let engine = Engine::from_bytes(MODEL).unwrap();
         let options = CompressOptions {
             chunk_len: 1024,
             ..CompressOptions::default()
         };
-        let boa = compress_to_vec(&engine, INPUT, &options).unwrap_or_else(|e| panic!("{e}"));
-        let summary = summarize("x.boa", &boa).unwrap_or_else(|e| panic!("{e}"));
+        let boa = compress_to_vec(&engine, INPUT, &options).unwrap();
+        let summary = summarize("x.boa", &boa).unwrap();
         assert_eq!(summary.stored_chunks, 5);
         assert_eq!(
             summarize("x.boa", &packed(false))
@@ -235,22 +235,20 @@ mod tests {
                 .ok(),
             Some(0)
         );
-        let out =
-            decompress_with("x.boa", &boa, &engine, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
+        let out = decompress_with("x.boa", &boa, &engine, &mut |_| {}).unwrap();
         assert_eq!(out, INPUT);
     }
 
     #[test]
     fn files_with_an_embedded_model_decompress_alone() {
         let boa = packed(true);
-        let summary = summarize("x.boa", &boa).unwrap_or_else(|e| panic!("{e}"));
+        let summary = summarize("x.boa", &boa).unwrap();
         assert_eq!(summary.original_bytes, INPUT.len() as u64);
         assert_eq!(summary.chunks.len(), 5);
         assert_eq!(summary.embedded_model_bytes, Some(MODEL.len() as u64));
-        let engine = engine_for("x.boa", &boa, None).unwrap_or_else(|e| panic!("{e}"));
+        let engine = engine_for("x.boa", &boa, None).unwrap();
         let mut reports = Vec::new();
-        let out = decompress_with("x.boa", &boa, &engine, &mut |n| reports.push(n))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let out = decompress_with("x.boa", &boa, &engine, &mut |n| reports.push(n)).unwrap();
         assert_eq!(out, INPUT);
         assert_eq!(reports, [4096, 5000]);
     }
@@ -265,12 +263,12 @@ mod tests {
     #[test]
     fn chunk_ranges_concatenate_to_the_whole_file() {
         let boa = packed(true);
-        let engine = engine_for("x.boa", &boa, None).unwrap_or_else(|e| panic!("{e}"));
+        let engine = engine_for("x.boa", &boa, None).unwrap();
         let mut whole = Vec::new();
         for range in [0..2, 2..3, 3..5] {
             let mut reports = Vec::new();
-            let part = decompress_chunks("x.boa", &boa, &engine, range, &mut |n| reports.push(n))
-                .unwrap_or_else(|e| panic!("{e}"));
+            let part =
+                decompress_chunks("x.boa", &boa, &engine, range, &mut |n| reports.push(n)).unwrap();
             assert_eq!(reports.last().copied(), Some(part.len() as u64));
             whole.extend(part);
         }
@@ -289,7 +287,7 @@ mod tests {
         assert!(no_model.contains("does not embed"), "{no_model}");
         let bad_model = message(engine_for("x.boa", &boa, Some(b"nope")));
         assert!(bad_model.starts_with("cannot load model"), "{bad_model}");
-        let engine = Engine::from_bytes(MODEL).unwrap_or_else(|e| panic!("{e}"));
+        let engine = Engine::from_bytes(MODEL).unwrap();
         let cut = &boa[..boa.len() / 2];
         let truncated = message(decompress_with("cut.boa", cut, &engine, &mut |_| {}));
         assert!(

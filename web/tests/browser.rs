@@ -35,19 +35,17 @@ fn frequency_tables_equal_the_golden_hash() {
             }
             count += 1;
         })
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(count, HASHED_TABLES);
     assert_eq!(hasher.finalize().to_hex().as_str(), TABLES.trim());
 }
 
 #[wasm_bindgen_test]
 fn the_golden_file_decodes_to_the_golden_input() {
-    let summary = summarize("engine-input.boa", OUTPUT).unwrap_or_else(|e| panic!("{e}"));
+    let summary = summarize("engine-input.boa", OUTPUT).unwrap();
     assert_eq!(summary.original_bytes, INPUT.len() as u64);
-    let engine =
-        engine_for("engine-input.boa", OUTPUT, Some(MODEL)).unwrap_or_else(|e| panic!("{e}"));
-    let out = decompress_with("engine-input.boa", OUTPUT, &engine, &mut |_| {})
-        .unwrap_or_else(|e| panic!("{e}"));
+    let engine = engine_for("engine-input.boa", OUTPUT, Some(MODEL)).unwrap();
+    let out = decompress_with("engine-input.boa", OUTPUT, &engine, &mut |_| {}).unwrap();
     assert_eq!(out, INPUT);
 }
 
@@ -59,17 +57,16 @@ fn compressing_in_the_browser_gives_the_golden_bytes() {
         store_incompressible: false,
         ..CompressOptions::default()
     };
-    let packed = compress_to_vec(&engine(), INPUT, &options).unwrap_or_else(|e| panic!("{e}"));
+    let packed = compress_to_vec(&engine(), INPUT, &options).unwrap();
     assert_eq!(packed, OUTPUT);
 }
 
 #[wasm_bindgen_test]
 fn the_bindings_decompress_and_throw_readable_errors() {
-    let out = boa_web::decompress("engine-input.boa", OUTPUT, Some(MODEL.to_vec()), None)
-        .unwrap_or_else(|_| panic!("decompress"));
+    let out = boa_web::decompress("engine-input.boa", OUTPUT, Some(MODEL.to_vec()), None).unwrap();
     assert_eq!(out, INPUT);
-    let info = boa_web::inspect("engine-input.boa", OUTPUT).unwrap_or_else(|_| panic!("inspect"));
-    let chunks = js_sys::Reflect::get(&info, &"chunks".into()).unwrap_or_else(|_| panic!("chunks"));
+    let info = boa_web::inspect("engine-input.boa", OUTPUT).unwrap();
+    let chunks = js_sys::Reflect::get(&info, &"chunks".into()).unwrap();
     assert_eq!(js_sys::Array::from(&chunks).length(), 5);
     let message = |result: Result<Vec<u8>, wasm_bindgen::JsError>| {
         let error = result

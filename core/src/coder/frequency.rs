@@ -50,36 +50,35 @@ impl FrequencyTable {
         Ok(Self { cumulative })
     }
 
-    /// Scales arbitrary non-negative counts to a valid table, deterministically.
-    ///
-    /// Each symbol gets `1 + floor(count · (2^16 − 256) / Σcounts)`; what rounding leaves
-    /// over (< 256) goes to the first symbol of largest count. All-zero counts give the
-    /// uniform table. This is a convenience for simple adaptive models (tests, benchmarks);
-    /// the neural engines build their tables with their own documented integer softmax.
+    /// Scales arbitrary non-negative counts to a valid table, deterministically, by
+    /// [`spread_weights`] with the remainder to the first symbol of largest count.
+    /// All-zero counts give the uniform table. This is a convenience for simple adaptive
+    /// models (tests, benchmarks); the integer engine feeds the same rule the weights of
+    /// its integer softmax.
     #[must_use]
     pub fn from_counts(counts: &[u32; SYMBOLS]) -> Self {
-        let total: u64 = counts.iter().map(|&c| u64::from(c)).sum();
-        if total == 0 {
-            return Self::uniform();
-        }
-        let spread = u64::from(FREQ_TOTAL) - SYMBOLS as u64;
-        let mut freqs = [0u32; SYMBOLS];
-        for (f, &c) in freqs.iter_mut().zip(counts) {
-            // c · spread / total ≤ spread < 2^16, so it fits.
-            *f = 1 + (u64::from(c) * spread / total) as u32;
-        }
-        let assigned: u32 = freqs.iter().sum();
         let mut most = 0;
         for s in 1..SYMBOLS {
             if counts[s] > counts[most] {
                 most = s;
             }
         }
-        freqs[most] += FREQ_TOTAL - assigned;
+        Self::from_valid(&spread_weights(counts, most))
+    }
+
+    /// The table [`spread_weights`] gives `weights`, the remainder going to `largest`.
+    #[must_use]
+    pub fn from_weights(weights: &[u32; SYMBOLS], largest: u8) -> Self {
+        Self::from_valid(&spread_weights(weights, usize::from(largest)))
+    }
+
+    /// A table from frequencies known to satisfy the invariants.
+    fn from_valid(freqs: &[u32; SYMBOLS]) -> Self {
         let mut cumulative = [0u32; SYMBOLS + 1];
         for (s, &f) in freqs.iter().enumerate() {
             cumulative[s + 1] = cumulative[s] + f;
         }
+        debug_assert_eq!(cumulative[SYMBOLS], FREQ_TOTAL);
         Self { cumulative }
     }
 
@@ -112,6 +111,32 @@ impl FrequencyTable {
     pub fn cost_bits(&self, symbol: u8) -> f64 {
         16.0 - f64::from(self.frequency(symbol)).log2()
     }
+}
+
+/// Frequencies left to share after the floor of 1 per symbol: `2^16 − 256`.
+pub const SPREAD: u32 = FREQ_TOTAL - SYMBOLS as u32;
+
+/// The one rule that turns weights into frequencies (`docs/engine.md`, "Frequency
+/// table"): `f_s = 1 + floor(w_s · SPREAD / Σw)`, and what the floors leave (< 256)
+/// goes to symbol `largest`. All-zero weights give the uniform table (256 each).
+///
+/// Invariants: every `f_s ≥ 1`, `Σf = 2^16`. Computed in u64 here; the integer engine's
+/// weights are ≤ 2^16 with `Σw ≤ 2^24`, so each product is below 2^32 and the WGSL
+/// engine computes the same numbers in u32.
+#[must_use]
+pub fn spread_weights(weights: &[u32; SYMBOLS], largest: usize) -> [u32; SYMBOLS] {
+    let total: u64 = weights.iter().map(|&w| u64::from(w)).sum();
+    if total == 0 {
+        return [FREQ_TOTAL / SYMBOLS as u32; SYMBOLS];
+    }
+    let mut freqs = [0u32; SYMBOLS];
+    for (f, &w) in freqs.iter_mut().zip(weights) {
+        // w · SPREAD / total ≤ SPREAD < 2^16, so it fits.
+        *f = 1 + (u64::from(w) * u64::from(SPREAD) / total) as u32;
+    }
+    let assigned: u32 = freqs.iter().sum();
+    freqs[largest % SYMBOLS] += FREQ_TOTAL - assigned;
+    freqs
 }
 
 impl std::fmt::Debug for FrequencyTable {

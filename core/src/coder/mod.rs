@@ -31,7 +31,7 @@ mod frequency;
 
 pub use decoder::RangeDecoder;
 pub use encoder::RangeEncoder;
-pub use frequency::FrequencyTable;
+pub use frequency::{FrequencyTable, SPREAD, spread_weights};
 
 /// log2 of the frequency total: every table sums to 2^16.
 pub const FREQ_TOTAL_LOG2: u32 = 16;

@@ -8,6 +8,7 @@ use super::fixed::{
     EXP2_FRAC, Exp2Table, I16_MAX, InvSqrtTable, Lut, clamp_i16, mul_round, mul_round_clamp,
 };
 use super::model::{QConv, QScan};
+use crate::coder::spread_weights;
 
 /// A [`super::model::QLinear`] with its weights widened to 16 bits, the layout the dot
 /// products vectorise over (`pmaddwd`: 16-bit × 16-bit → 32-bit sums).
@@ -274,14 +275,11 @@ pub(crate) fn layer_norm(
     }
 }
 
-/// Frequencies of the 256 symbols left to distribute after the floor of 1 each.
-const SPREAD: u32 = (1 << 16) - 256;
-
 /// The integer softmax: logits (16-bit codes) → frequencies with total 2^16, each ≥ 1.
 ///
 /// `e_i = round(2^−y_i · 2^16)` with `y_i = (max − l_i) · multiplier >> shift` (Q16),
-/// `f_i = 1 + floor(e_i · 65280 / Σe)`; what the floors leave goes to the first largest
-/// logit. `e_i ≤ 2^16` and `Σe ≤ 2^24`, so every step fits 32 bits.
+/// then [`spread_weights`]: `f_i = 1 + floor(e_i · 65280 / Σe)`, what the floors leave to
+/// the first largest logit. `e_i ≤ 2^16` and `Σe ≤ 2^24`, so every step fits 32 bits.
 pub(crate) fn softmax(
     exp2: &Exp2Table,
     multiplier: i32,
@@ -297,18 +295,11 @@ pub(crate) fn softmax(
     }
     let max = i32::from(logits[best]);
     let mut weights = [0u32; 256];
-    let mut total = 0u32;
     for (w, &l) in weights.iter_mut().zip(logits) {
         let y = mul_round_clamp(max - i32::from(l), multiplier, shift, 1 << 30);
         *w = ((exp2.exp2_neg(y) + (1 << 13)) >> 14) as u32;
-        total += *w;
     }
-    let mut assigned = 0;
-    for (f, &w) in freqs.iter_mut().zip(&weights) {
-        *f = 1 + w * SPREAD / total;
-        assigned += *f;
-    }
-    freqs[best] += (1 << 16) - assigned;
+    *freqs = spread_weights(&weights, best);
 }
 
 #[cfg(test)]

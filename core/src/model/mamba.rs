@@ -8,7 +8,7 @@ use burn::tensor::activation::{silu, softplus};
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
 
 use super::config::ModelConfig;
-use super::scan::{ScanDims, ScanInputs, selective_scan, to_host_tensor};
+use super::scan::{ScanDims, ScanInputs, host_values, selective_scan};
 
 /// Causal depthwise 1-D convolution over time: `y_t = bias + Σ_k w[k] · x_{t−K+1+k}`.
 #[derive(Module, Debug)]
@@ -120,7 +120,7 @@ impl Mamba {
         // In f64 on the host: in a half-precision float type, 1 − exp(−dt) rounds to 0 for
         // the smallest dt and the bias would be −∞.
         let (dt_min, dt_max) = (0.001f64, 0.1f64);
-        let inv_dt: Vec<f32> = to_host_tensor(u)
+        let inv_dt: Vec<f32> = host_values(u)
             .iter()
             .map(|&u| {
                 let dt = (f64::from(u) * (dt_max.ln() - dt_min.ln()) + dt_min.ln())
@@ -216,16 +216,16 @@ impl Mamba {
             state: self.d_state(),
         };
         let (x, delta, a) = (
-            to_host_tensor(p.x),
-            to_host_tensor(p.delta),
-            to_host_tensor(self.a()),
+            host_values(p.x),
+            host_values(p.delta),
+            host_values(self.a()),
         );
         let (b, c, d) = (
-            to_host_tensor(p.b),
-            to_host_tensor(p.c),
-            to_host_tensor(self.d.val()),
+            host_values(p.b),
+            host_values(p.c),
+            host_values(self.d.val()),
         );
-        let h0 = to_host_tensor(state.ssm);
+        let h0 = host_values(state.ssm);
         let inputs = ScanInputs {
             u: &x,
             delta: &delta,

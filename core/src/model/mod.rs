@@ -18,6 +18,7 @@ pub mod scan;
 pub use burn::tensor::Device;
 pub use byte_model::{BoaBytePredictor, ModelState, byte_tensor};
 pub use config::{ModelConfig, Preset, VOCAB};
+pub use scan::host_values;
 
 #[cfg(test)]
 mod tests;

@@ -578,8 +578,10 @@ pub fn selective_scan(
     ))
 }
 
-/// Reads a tensor of any rank back to host `f32`s (inference paths only).
-pub(crate) fn to_host_tensor<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
+/// Reads a tensor of any rank back to host `f32`s, row-major (inference paths, reports
+/// and tests): the one readback of the crate.
+#[must_use]
+pub fn host_values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
     tensor
         .into_data()
         .convert::<f32>()

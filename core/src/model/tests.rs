@@ -15,10 +15,7 @@ fn random_bytes(batch: usize, len: usize, seed: u64) -> Vec<u8> {
 }
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .expect("f32")
+    super::host_values(t)
 }
 
 fn assert_close(a: &[f32], b: &[f32], tolerance: f32, what: &str) {

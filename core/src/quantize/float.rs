@@ -5,11 +5,10 @@
 use std::collections::BTreeMap;
 
 use burn::nn::{LayerNorm, Linear};
-use burn::tensor::Tensor;
 
 use super::QuantizeError;
-use crate::model::BoaBytePredictor;
 use crate::model::block::MambaBlock;
+use crate::model::{BoaBytePredictor, host_values};
 
 /// LayerNorm's ε in BOA's model (PyTorch's and burn's default).
 pub const LAYER_NORM_EPS: f64 = 1e-5;
@@ -23,15 +22,10 @@ pub struct FloatLinear {
     pub bias: Vec<f32>,
 }
 
-/// A tensor's values on the host.
-pub(crate) fn host<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
-    crate::model::scan::to_host_tensor(tensor)
-}
-
 impl FloatLinear {
     fn from_burn(linear: &Linear) -> Self {
         let [inputs, outputs] = linear.weight.dims();
-        let stored = host(linear.weight.val()); // burn stores [inputs][outputs]
+        let stored = host_values(linear.weight.val()); // burn stores [inputs][outputs]
         let mut weights = vec![0f32; inputs * outputs];
         for i in 0..inputs {
             for o in 0..outputs {
@@ -41,7 +35,7 @@ impl FloatLinear {
         let bias = linear
             .bias
             .as_ref()
-            .map_or_else(|| vec![0f32; outputs], |b| host(b.val()));
+            .map_or_else(|| vec![0f32; outputs], |b| host_values(b.val()));
         Self {
             inputs,
             outputs,
@@ -143,11 +137,11 @@ pub struct FloatModel {
 }
 
 fn norm_params(ln: &LayerNorm) -> (Vec<f32>, Vec<f32>) {
-    let gamma = host(ln.gamma.val());
+    let gamma = host_values(ln.gamma.val());
     let beta = ln
         .beta
         .as_ref()
-        .map_or_else(|| vec![0f32; gamma.len()], |b| host(b.val()));
+        .map_or_else(|| vec![0f32; gamma.len()], |b| host_values(b.val()));
     (gamma, beta)
 }
 
@@ -165,14 +159,17 @@ impl FloatModel {
             FloatBlock {
                 in_x: in_proj.rows(0, di).fold(&g1, &b1),
                 in_z: in_proj.rows(di, 2 * di).fold(&g1, &b1),
-                conv_weights: host(b.mamba.conv1d.weight.val()),
-                conv_bias: host(b.mamba.conv1d.bias.val()),
+                conv_weights: host_values(b.mamba.conv1d.weight.val()),
+                conv_bias: host_values(b.mamba.conv1d.bias.val()),
                 x_delta: x_proj.rows(0, r),
                 x_b: x_proj.rows(r, r + n),
                 x_c: x_proj.rows(r + n, r + 2 * n),
                 dt_proj: FloatLinear::from_burn(&b.mamba.dt_proj),
-                a: host(b.mamba.a_log.val()).iter().map(|v| -v.exp()).collect(),
-                skip: host(b.mamba.d.val()),
+                a: host_values(b.mamba.a_log.val())
+                    .iter()
+                    .map(|v| -v.exp())
+                    .collect(),
+                skip: host_values(b.mamba.d.val()),
                 out_proj: FloatLinear::from_burn(&b.mamba.out_proj),
                 ff_expand: FloatLinear::from_burn(&b.ff.expand).fold(&g2, &b2),
                 ff_contract: FloatLinear::from_burn(&b.ff.contract),
@@ -184,7 +181,7 @@ impl FloatModel {
             d_state: n,
             d_conv: config.d_conv,
             dt_rank: r,
-            embedding: host(model.embedding.weight.val()),
+            embedding: host_values(model.embedding.weight.val()),
             blocks: model.blocks.iter().map(block).collect(),
             head_hidden: FloatLinear::from_burn(&model.head.hidden),
             head_logits: FloatLinear::from_burn(&model.head.logits),

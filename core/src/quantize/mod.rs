@@ -19,11 +19,7 @@ use crate::engine::{Engine, QuantizedModel};
 use crate::model::{BoaBytePredictor, byte_tensor};
 use float::FloatModel;
 
-/// A float tensor's values on the host (row-major).
-#[must_use]
-pub fn host_values<const D: usize>(tensor: burn::tensor::Tensor<D>) -> Vec<f32> {
-    float::host(tensor)
-}
+pub use crate::model::host_values;
 
 /// Why a model could not be quantized.
 #[derive(Debug, thiserror::Error)]
@@ -175,7 +171,7 @@ pub fn float_chunked_bpb(
         for (s, segment) in inputs.chunks(SEGMENT).enumerate() {
             let (logits, next) = model.forward_from(byte_tensor(segment, 1, &device), state);
             state = next;
-            let probs = float::host(softmax(logits / temperature, 2));
+            let probs = host_values(softmax(logits / temperature, 2));
             let targets = &chunk[s * SEGMENT + 1..s * SEGMENT + 1 + segment.len()];
             for (row, &target) in probs.chunks_exact(256).zip(targets) {
                 bits += float_table(row).cost_bits(target);
@@ -187,24 +183,18 @@ pub fn float_chunked_bpb(
     bits / bytes.len() as f64
 }
 
-/// Probabilities → table: `1 + floor(p · 65280)`, the remainder to the likeliest byte.
+/// Probabilities → table by the engine's own rule ([`FrequencyTable::from_weights`]):
+/// weights `round(p · 2^24)`, the remainder to the likeliest byte.
 fn float_table(probs: &[f32]) -> FrequencyTable {
-    let mut freqs = [0u32; 256];
-    let mut best = 0;
-    for (i, (&p, f)) in probs.iter().zip(freqs.iter_mut()).enumerate() {
-        *f = 1 + (f64::from(p.max(0.0)) * 65_280.0).floor().min(65_280.0) as u32;
-        if p > probs[best] {
-            best = i;
+    let mut weights = [0u32; 256];
+    let mut best = 0u8;
+    for (i, (&p, w)) in probs.iter().zip(weights.iter_mut()).enumerate() {
+        *w = (f64::from(p.clamp(0.0, 1.0)) * f64::from(1u32 << 24)).round() as u32;
+        if p > probs[usize::from(best)] {
+            best = i as u8;
         }
     }
-    let assigned: u32 = freqs.iter().sum();
-    if assigned <= 1 << 16 {
-        freqs[best] += (1 << 16) - assigned;
-        FrequencyTable::from_frequencies(&freqs).unwrap_or_else(|_| FrequencyTable::uniform())
-    } else {
-        // float sums slightly above 1: fall back to counts scaling
-        FrequencyTable::from_counts(&freqs)
-    }
+    FrequencyTable::from_weights(&weights, best)
 }
 
 /// The integer engine's bits per byte on `bytes` coded in chunks of `chunk_len` (the

@@ -130,7 +130,6 @@ fn write_chart(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
