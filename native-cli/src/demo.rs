@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use anyhow::bail;
 
+use crate::baseline::{Row, measure_baselines, measure_boa, print_table};
 use crate::bundled;
 use crate::cli::DemoArgs;
-use crate::compare::{Row, measure_baselines, measure_boa, print_table};
 
 /// Chunk length of the demo: 64 KiB gives the two cores 8 chunks of the 512 KiB sample.
 const DEMO_CHUNK_LEN: u32 = 64 << 10;

@@ -3,20 +3,21 @@
 //! Exit codes: 0 success; 1 failure (unreadable, corrupt or mismatched input, I/O
 //! errors); 2 invalid command line. A closed output pipe ends the program quietly with 0.
 
+mod baseline;
 mod baselines;
 mod bench_engine;
 mod bundled;
 mod cli;
 mod codec_cmds;
-mod compare;
 mod demo;
+mod eval;
 mod info;
 mod io;
 mod model_cmds;
 mod new_experiment;
-mod pipeline;
 mod plots;
 mod progress;
+mod run;
 mod train;
 
 use std::process::ExitCode;
@@ -40,14 +41,14 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Demo(args) => demo::run(&args),
-        Command::Run(args) => pipeline::run(&args),
+        Command::Run(args) => run::run(&args),
         Command::NewExperiment(args) => new_experiment::run(&args),
-        Command::Baseline(args) => compare::run(&args),
+        Command::Baseline(args) => baseline::run(&args),
         Command::Info(args) => info::run(&args),
         Command::Train(args) => train::run(&args),
         Command::BenchTrain(args) => train::bench(&args),
         Command::Import(args) => model_cmds::import(&args),
-        Command::Eval(args) => model_cmds::eval(&args),
+        Command::Eval(args) => eval::eval(&args),
         Command::Quantize(args) => model_cmds::quantize(&args),
         Command::Compress(args) => codec_cmds::compress(&args),
         Command::Decompress(args) => codec_cmds::decompress(&args),

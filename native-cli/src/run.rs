@@ -16,8 +16,8 @@ use anyhow::{Context, bail};
 use boa_core::container::MAX_CHUNK_LEN;
 use boa_core::train::ExperimentConfig;
 
+use crate::baseline::{measure_baselines, print_table};
 use crate::cli::{CompressArgs, DEFAULT_CHUNK_LEN, DecompressArgs, EvalArgs, OutputArgs, RunArgs};
-use crate::compare::{measure_baselines, print_table};
 
 /// The steps of a run, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -351,7 +351,7 @@ fn evaluate(plan: &Plan) -> anyhow::Result<()> {
         no_progress: !plan.progress,
         plots: Some(plan.folder.join("plots")),
     };
-    crate::model_cmds::eval(&args)?;
+    crate::eval::eval(&args)?;
     Ok(())
 }
 
