@@ -121,8 +121,8 @@ pub const SPREAD: u32 = FREQ_TOTAL - SYMBOLS as u32;
 /// goes to symbol `largest`. All-zero weights give the uniform table (256 each).
 ///
 /// Invariants: every `f_s ≥ 1`, `Σf = 2^16`. Computed in u64 here; the integer engine's
-/// weights are ≤ 2^16 with `Σw ≤ 2^24`, so each product is below 2^32 and the WGSL
-/// engine computes the same numbers in u32.
+/// weights are ≤ 2^16 with `Σw ≤ 2^24`, so each product is below 2^32 and a WGSL
+/// engine can compute the same numbers in u32.
 #[must_use]
 pub fn spread_weights(weights: &[u32; SYMBOLS], largest: usize) -> [u32; SYMBOLS] {
     let total: u64 = weights.iter().map(|&w| u64::from(w)).sum();

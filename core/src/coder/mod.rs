@@ -9,7 +9,7 @@
 //!
 //! A [`FrequencyTable`] gives every byte value a frequency `f ≥ 1`; the frequencies sum to
 //! exactly [`FREQ_TOTAL`] = 2^[`FREQ_TOTAL_LOG2`] = 65,536, so the model's probability of
-//! symbol `s` is `f(s) / 2^16`. Sixteen bits is the smallest total that DESIGN §3 allows
+//! symbol `s` is `f(s) / 2^16`. Sixteen bits is the smallest total that the determinism contract (`docs/architecture.md`) allows
 //! (larger totals lose nothing measurable) and the largest for which the coder's interval
 //! arithmetic stays within 32-bit operations (see [`scale`]). The floor of 1 caps the cost
 //! of any byte at 16 bits.

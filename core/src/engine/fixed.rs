@@ -1,5 +1,5 @@
 //! Fixed-point primitives of the integer engine. `docs/engine.md` is their specification;
-//! the WGSL shaders implement the same functions.
+//! the WGSL shaders (not written yet) will implement the same functions.
 //!
 //! Conventions:
 //! - a *code* `q` with `f` fraction bits stands for the real number `q · 2^−f`;

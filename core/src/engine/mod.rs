@@ -7,8 +7,8 @@
 //! - [`Engine`]: runs a model as the codec's [`Predictor`], with two schedules: a whole
 //!   chunk layer by layer when encoding, one step for many chunks when decoding.
 //!
-//! `docs/engine.md` specifies every operation; it is the contract the WGSL shaders and the
-//! WebAssembly build follow.
+//! `docs/engine.md` specifies every operation; it is the contract the WebAssembly build
+//! follows, and the WGSL shaders (`shaders/`, not written yet) will follow.
 
 pub mod file;
 pub mod fixed;

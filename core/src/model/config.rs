@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Limits;
 
-/// Size of a `BoaBytePredictor` (BOA's architecture, DESIGN §2).
+/// Size of a `BoaBytePredictor` (BOA's architecture, `docs/model.md`).
 ///
 /// Derived sizes are methods, not fields: [`ModelConfig::d_inner`],
 /// [`ModelConfig::dt_rank`].

@@ -1,4 +1,4 @@
-//! The float byte model (DESIGN §2): BOA's `BoaBytePredictor` in burn, for training and
+//! The float byte model (`docs/architecture.md`, `docs/model.md`): BOA's `BoaBytePredictor` in burn, for training and
 //! reference inference. The deterministic integer engine that codes files is separate.
 //!
 //! - [`config`]: sizes and presets;

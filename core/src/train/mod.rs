@@ -1,4 +1,4 @@
-//! Training the float model (DESIGN §2): experiment files, data splits, the AdamW loop
+//! Training the float model (`docs/model.md`): experiment files, data splits, the AdamW loop
 //! with per-epoch checkpoints and resume, and bits-per-byte evaluation.
 
 pub mod checkpoint;
