@@ -12,6 +12,7 @@ use boa_core::{ModelFingerprint, Predictor};
 
 /// Why a file cannot be read or decompressed. Messages match the CLI's.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum WebError {
     /// The `.boa` bytes are not a valid file, or do not decode.
     #[error("cannot decompress {name}: {source}")]

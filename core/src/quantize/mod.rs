@@ -23,6 +23,7 @@ pub use crate::model::host_values;
 
 /// Why a model could not be quantized.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum QuantizeError {
     /// A scale or range the integer formats cannot represent.
     #[error("cannot quantize: {0}")]
