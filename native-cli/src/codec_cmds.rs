@@ -1,16 +1,20 @@
 //! `boa compress`, `boa decompress`, `boa verify`: the integer engine through the `.boa`
 //! container, with zstd's conventions for inputs and outputs (see [`crate::io`]).
+//!
+//! [`compress_file`] and [`decompress_file`] are the commands' library layer: plain
+//! values in ([`Compression`], [`Output`]), a summary out. `boa run` calls them as the
+//! commands do, without building command-line structs.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use boa_core::container::{
-    self, BoaFile, CompressOptions, DecompressOptions, StreamDecoder, compress_to_vec,
-    decompress_to_vec,
+    self, BoaFile, CompressOptions, CompressSummary, DecompressOptions, StreamDecoder,
+    compress_to_vec, decompress_to_vec,
 };
 use boa_core::engine::Engine;
 use serde_json::json;
@@ -41,21 +45,93 @@ fn rate(bytes: u64, seconds: f64) -> String {
     format!("{:.1} KB/s", bytes as f64 / 1000.0 / seconds.max(1e-9))
 }
 
-/// Removes the input after success when `--rm` asks for it (never stdin).
-fn remove_input_if_asked(source: &Source, out: &OutputArgs) -> anyhow::Result<()> {
-    if let (true, Source::File(path)) = (out.rm, source) {
+/// Where `compress` or `decompress` writes and what it does around that: the flags of
+/// [`OutputArgs`] as a plain value.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The output file (`-`: stdout); `None` derives it from the input's name.
+    pub path: Option<PathBuf>,
+    /// Write to stdout.
+    pub stdout: bool,
+    /// Replace an existing output; write compressed bytes to a terminal.
+    pub force: bool,
+    /// Remove the input file once the output is complete.
+    pub remove_input: bool,
+    /// Show a progress bar (only ever drawn when stderr is a terminal).
+    pub progress: bool,
+    /// Print no summary line.
+    pub quiet: bool,
+}
+
+impl Output {
+    /// `path`, replaced if it exists, the input kept: how `boa run` writes its products.
+    pub fn replacing(path: PathBuf, progress: bool) -> Self {
+        Self {
+            path: Some(path),
+            stdout: false,
+            force: true,
+            remove_input: false,
+            progress,
+            quiet: false,
+        }
+    }
+}
+
+impl From<&OutputArgs> for Output {
+    fn from(args: &OutputArgs) -> Self {
+        Self {
+            path: args.output.clone(),
+            stdout: args.stdout,
+            force: args.force,
+            remove_input: args.rm,
+            progress: !args.no_progress,
+            quiet: args.quiet,
+        }
+    }
+}
+
+/// Removes the input after success when the output asks for it (never stdin).
+fn remove_input_if_asked(source: &Source, out: &Output) -> anyhow::Result<()> {
+    if let (true, Source::File(path)) = (out.remove_input, source) {
         std::fs::remove_file(path).with_context(|| format!("cannot remove {}", path.display()))?;
     }
     Ok(())
 }
 
+/// How to compress: the model and the container's settings.
+#[derive(Debug, Clone)]
+pub struct Compression {
+    /// The integer model (`.boam`); `None`: the bundled model.
+    pub model: Option<PathBuf>,
+    /// Store the model in the file.
+    pub embed_model: bool,
+    /// Chunk length in bytes.
+    pub chunk_len: u32,
+}
+
 pub fn compress(args: &CompressArgs) -> anyhow::Result<ExitCode> {
-    let source = Source::parse(&args.input);
-    let sink = io::compressed_sink(&source, args.out.output.as_deref(), args.out.stdout);
+    let compression = Compression {
+        model: args.model.clone(),
+        embed_model: args.embed_model,
+        chunk_len: args.chunk_len,
+    };
+    compress_file(&args.input, &compression, &Output::from(&args.out))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Compresses `input` (`-`: stdin) as `compression` says into `out`; prints a summary
+/// line unless `out.quiet`.
+pub fn compress_file(
+    input: &Path,
+    compression: &Compression,
+    out: &Output,
+) -> anyhow::Result<CompressSummary> {
+    let source = Source::parse(input);
+    let sink = io::compressed_sink(&source, out.path.as_deref(), out.stdout);
     if let Source::File(path) = &source
         && path.extension().is_some_and(|ext| ext == io::SUFFIX)
-        && args.out.output.is_none()
-        && !args.out.stdout
+        && out.path.is_none()
+        && !out.stdout
     {
         bail!(
             "{} already ends in .{} (give an output name with -o to compress it anyway)",
@@ -63,23 +139,23 @@ pub fn compress(args: &CompressArgs) -> anyhow::Result<ExitCode> {
             io::SUFFIX
         );
     }
-    io::check_output(&source, &sink, args.out.force)?;
-    io::refuse_binary_to_terminal(&sink, args.out.force)?;
-    let (engine, model_bytes) = load_engine_or_default(args.model.as_deref())?;
+    io::check_output(&source, &sink, out.force)?;
+    io::refuse_binary_to_terminal(&sink, out.force)?;
+    let (engine, model_bytes) = load_engine_or_default(compression.model.as_deref())?;
     let input = source.open()?;
     let options = CompressOptions {
-        chunk_len: args.chunk_len,
-        embedded_model: args.embed_model.then_some(model_bytes.as_slice()),
+        chunk_len: compression.chunk_len,
+        embedded_model: compression.embed_model.then_some(model_bytes.as_slice()),
         ..CompressOptions::default()
     };
-    let bar = bytes_bar(source.len(), !args.out.no_progress, "compressing");
+    let bar = bytes_bar(source.len(), out.progress, "compressing");
     let started = Instant::now();
     let mut summary = None;
-    io::write_sink(&sink, args.out.force, |out| {
+    io::write_sink(&sink, out.force, |writer| {
         let done = boa_core::container::compress(
             &engine,
             BufReader::new(input),
-            out,
+            writer,
             &options,
             &mut |n| bar.set_position(n),
         )
@@ -88,9 +164,11 @@ pub fn compress(args: &CompressArgs) -> anyhow::Result<ExitCode> {
         Ok(())
     })?;
     bar.finish_and_clear();
-    remove_input_if_asked(&source, &args.out)?;
+    let summary = summary.context("the compressor wrote no summary")?;
+    remove_input_if_asked(&source, out)?;
     let seconds = started.elapsed().as_secs_f64();
-    if let (Some(s), false) = (summary, args.out.quiet) {
+    if !out.quiet {
+        let s = &summary;
         eprintln!(
             "{} → {}: {} → {} bytes (ratio {:.3}), {} chunk(s){}, {:.2} s, {}",
             source.display(),
@@ -104,7 +182,7 @@ pub fn compress(args: &CompressArgs) -> anyhow::Result<ExitCode> {
             rate(s.original_len, seconds)
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(summary)
 }
 
 /// ` (N stored: …)` when some chunks were stored as they are, else nothing.
@@ -158,14 +236,32 @@ fn boa_file_sizes(source: &Source) -> Option<(u64, u64)> {
 }
 
 pub fn decompress(args: &DecompressArgs) -> anyhow::Result<ExitCode> {
-    let source = Source::parse(&args.input);
-    let sink = io::decompressed_sink(&source, args.out.output.as_deref(), args.out.stdout)?;
-    io::check_output(&source, &sink, args.out.force)?;
+    decompress_file(
+        &args.input,
+        args.model.as_deref(),
+        args.lanes,
+        &Output::from(&args.out),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Decompresses `input` (`-`: stdin) into `out` with `model`, else the embedded or the
+/// bundled model, `lanes` chunks per step (0: automatic); returns the bytes restored and
+/// prints a summary line unless `out.quiet`.
+pub fn decompress_file(
+    input: &Path,
+    model: Option<&Path>,
+    lanes: usize,
+    out: &Output,
+) -> anyhow::Result<u64> {
+    let source = Source::parse(input);
+    let sink = io::decompressed_sink(&source, out.path.as_deref(), out.stdout)?;
+    io::check_output(&source, &sink, out.force)?;
     let context = || format!("cannot decompress {}", source.display());
     let sizes = boa_file_sizes(&source);
     let decoder = StreamDecoder::new(BufReader::new(source.open()?)).with_context(context)?;
-    let engine = decoding_engine(args.model.as_deref(), &decoder, &source)?;
-    let lanes = match (args.lanes, sizes) {
+    let engine = decoding_engine(model, &decoder, &source)?;
+    let lanes = match (lanes, sizes) {
         (0, Some((_, chunks))) => auto_lanes(chunks),
         (0, None) => container::MAX_LANES,
         (lanes, _) => lanes,
@@ -174,20 +270,20 @@ pub fn decompress(args: &DecompressArgs) -> anyhow::Result<ExitCode> {
         lanes,
         batch_chunks: 0,
     };
-    let bar = bytes_bar(sizes.map(|s| s.0), !args.out.no_progress, "decompressing");
+    let bar = bytes_bar(sizes.map(|s| s.0), out.progress, "decompressing");
     let started = Instant::now();
     let mut total = 0;
-    io::write_sink(&sink, args.out.force, |out| {
+    io::write_sink(&sink, out.force, |writer| {
         total = decoder
-            .decode_into(&engine, out, &options, &mut |n| bar.set_position(n))
+            .decode_into(&engine, writer, &options, &mut |n| bar.set_position(n))
             .with_context(context)?
             .original_len;
         Ok(())
     })?;
     bar.finish_and_clear();
-    remove_input_if_asked(&source, &args.out)?;
+    remove_input_if_asked(&source, out)?;
     let seconds = started.elapsed().as_secs_f64();
-    if !args.out.quiet {
+    if !out.quiet {
         eprintln!(
             "{} → {}: {} bytes, checksums verified, {:.2} s, {}",
             source.display(),
@@ -197,7 +293,7 @@ pub fn decompress(args: &DecompressArgs) -> anyhow::Result<ExitCode> {
             rate(total, seconds)
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(total)
 }
 
 pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {

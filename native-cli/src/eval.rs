@@ -8,35 +8,121 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use boa_core::container::{CompressOptions, compress_to_vec};
 use boa_core::quantize::{engine_chunked_bpb, float_chunked_bpb};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::cli::EvalArgs;
 use crate::model_cmds::load;
 use crate::plots::Prediction;
 use crate::progress::bytes_bar;
 
+/// What to evaluate: `eval`'s flags as plain values (`boa run --evaluate` builds one too).
+#[derive(Debug, Clone, Copy)]
+pub struct Evaluation<'a> {
+    /// The file to measure.
+    pub file: &'a Path,
+    /// A float checkpoint (boa folder or BOA `.pt`).
+    pub checkpoint: Option<&'a Path>,
+    /// An integer model; with neither this nor a checkpoint, the bundled model.
+    pub model: Option<&'a Path>,
+    /// Chunk length in bytes, as `compress` cuts the file.
+    pub chunk_len: u32,
+    /// Show progress bars.
+    pub progress: bool,
+    /// Write the charts of the engine's predictions into this folder.
+    pub plots: Option<&'a Path>,
+}
+
+/// `boa eval`'s figures. Bits per byte (bpb) are averages over the whole file, every
+/// chunk starting from the model's zero state; percentages are relative excesses.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalReport {
+    /// Bytes measured.
+    pub bytes: usize,
+    /// Chunk length in bytes.
+    pub chunk_len: u32,
+    /// The float model's cross-entropy at temperature 1 (given a checkpoint).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub float_bpb: Option<f64>,
+    /// The integer engine's figures (given a model, or by default).
+    #[serde(flatten)]
+    pub engine: Option<EngineFigures>,
+    /// Wall time of the whole evaluation.
+    pub seconds: f64,
+}
+
+/// The integer engine's figures in an [`EvalReport`].
+#[derive(Debug, Clone, Serialize)]
+pub struct EngineFigures {
+    /// The engine's cross-entropy: what an ideal coder would spend.
+    pub engine_bpb: f64,
+    /// The file as `.boa` with every chunk coded (none stored).
+    pub coded_bytes: usize,
+    /// `coded_bytes` in bits per input byte.
+    pub coded_bpb: f64,
+    /// Input bytes per coded byte.
+    pub ratio: f64,
+    /// `coded_bpb` over `engine_bpb`: coder and container together.
+    pub coder_overhead_pct: f64,
+    /// The range-coded streams alone over the ideal cost.
+    pub stream_overhead_pct: f64,
+    /// Header, records, index and footer bytes.
+    pub framing_bytes: u64,
+    /// The softmax temperature the engine applies (`None`: 1).
+    pub temperature: Option<f64>,
+    /// Engine over float bpb, each at its own temperature (given a checkpoint).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantization_loss_pct: Option<f64>,
+    /// The float model at the engine's temperature (given a checkpoint and a temperature).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub float_bpb_same_temperature: Option<f64>,
+    /// Engine over float bpb at the same temperature: the cost of integer arithmetic.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantization_loss_same_temperature_pct: Option<f64>,
+    /// Fraction of bytes that were the most probable prediction (with plots).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top1_accuracy: Option<f64>,
+    /// The charts written (with plots).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plots: Option<Vec<String>>,
+}
+
 pub fn eval(args: &EvalArgs) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(&args.file)
-        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let report = evaluate(&Evaluation {
+        file: &args.file,
+        checkpoint: args.checkpoint.as_deref(),
+        model: args.model.as_deref(),
+        chunk_len: args.chunk_len,
+        progress: !args.no_progress,
+        plots: args.plots.as_deref(),
+    })?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        report.print(&args.file);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Measures what `job` asks for.
+pub fn evaluate(job: &Evaluation) -> anyhow::Result<EvalReport> {
+    let bytes =
+        std::fs::read(job.file).with_context(|| format!("cannot read {}", job.file.display()))?;
     let started = Instant::now();
-    let mut out = serde_json::Map::new();
-    out.insert("bytes".into(), json!(bytes.len()));
-    out.insert("chunk_len".into(), json!(args.chunk_len));
-    let chunk_len = args.chunk_len as usize;
-    let engine = match (&args.model, &args.checkpoint) {
+    let chunk_len = job.chunk_len as usize;
+    let engine = match (job.model, job.checkpoint) {
         (Some(path), _) => Some(crate::codec_cmds::load_engine(path)?.0),
         (None, None) => Some(crate::bundled::default_engine()?),
         (None, Some(_)) => None,
     };
-    if args.plots.is_some() && engine.is_none() {
+    if job.plots.is_some() && engine.is_none() {
         bail!("--plots charts the integer model's predictions: give it with -m MODEL.boam");
     }
     let temperature = engine.as_ref().and_then(|e| e.model().temperature());
     let mut float_bpb = None;
-    if let Some(checkpoint) = &args.checkpoint {
+    if let Some(checkpoint) = job.checkpoint {
         let model = load(checkpoint)?;
         let measure = |label: &str, t: f64| {
-            let bar = bytes_bar(bytes.len() as u64, !args.no_progress, label);
+            let bar = bytes_bar(bytes.len() as u64, job.progress, label);
             let bpb = float_chunked_bpb(&model, &bytes, chunk_len, t, &mut |done| {
                 bar.set_position(done as u64)
             });
@@ -44,114 +130,109 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<ExitCode> {
             bpb
         };
         let bpb = measure("float model", 1.0);
-        out.insert("float_bpb".into(), json!(bpb));
         let at_engine_temperature =
             temperature.map(|t| measure("float model at the engine's temperature", t));
         float_bpb = Some((bpb, at_engine_temperature));
     }
-    if let Some(engine) = &engine {
-        // With plots, one pass over the file gives both the charts and the bits per byte.
-        let predictions = match &args.plots {
-            Some(_) => Some(engine_predictions(engine, &bytes, chunk_len)?),
-            None => None,
-        };
-        let engine_bpb = match &predictions {
-            Some(p) => p.iter().map(|p| p.bits).sum::<f64>() / p.len().max(1) as f64,
-            None => {
-                engine_chunked_bpb(engine, &bytes, chunk_len).map_err(|e| anyhow::anyhow!(e))?
-            }
-        };
-        engine_figures(
-            engine,
-            &bytes,
-            args.chunk_len,
-            engine_bpb,
-            float_bpb,
-            &mut out,
-        )?;
-        out.insert("temperature".into(), json!(temperature));
-        if let (Some(dir), Some(predictions)) = (&args.plots, &predictions) {
-            let (charts, top1) = write_eval_plots(predictions, dir, &args.file)?;
-            out.insert("top1_accuracy".into(), json!(top1));
-            out.insert("plots".into(), json!(charts));
-        }
-    }
-    out.insert("seconds".into(), json!(started.elapsed().as_secs_f64()));
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::Value::Object(out))?
-        );
-    } else {
-        print_eval(&args.file, &out);
-    }
-    Ok(ExitCode::SUCCESS)
+    let engine = match &engine {
+        Some(engine) => Some(engine_report(engine, &bytes, job, float_bpb)?),
+        None => None,
+    };
+    Ok(EvalReport {
+        bytes: bytes.len(),
+        chunk_len: job.chunk_len,
+        float_bpb: float_bpb.map(|(bpb, _)| bpb),
+        engine,
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }
 
-/// Engine bits per byte, coded size, ratio and the losses against the float model (as
-/// trained, and at the temperature the engine uses: the pure cost of integer arithmetic).
-fn engine_figures(
+impl EvalReport {
+    /// Prints the report as `key value` lines under the file's name.
+    pub fn print(&self, file: &Path) {
+        println!("{}", file.display());
+        let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(self) else {
+            return;
+        };
+        for (key, value) in &fields {
+            match value {
+                serde_json::Value::Number(n) if n.is_f64() => {
+                    println!("  {key:<40} {:.4}", n.as_f64().unwrap_or_default())
+                }
+                serde_json::Value::Array(items) => {
+                    let text: Vec<&str> = items.iter().filter_map(|v| v.as_str()).collect();
+                    println!("  {key:<40} {}", text.join(", "));
+                }
+                _ => println!("  {key:<40} {value}"),
+            }
+        }
+    }
+}
+
+/// The engine's figures: bits per byte (from the plots' prediction pass when there is
+/// one), charts, and the coded file.
+fn engine_report(
     engine: &boa_core::Engine,
     bytes: &[u8],
-    chunk_len: u32,
-    engine_bpb: f64,
+    job: &Evaluation,
     float_bpb: Option<(f64, Option<f64>)>,
-    out: &mut serde_json::Map<String, serde_json::Value>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<EngineFigures> {
+    let chunk_len = job.chunk_len as usize;
+    // With plots, one pass over the file gives both the charts and the bits per byte.
+    let (engine_bpb, charts) = match job.plots {
+        Some(dir) => {
+            let predictions = engine_predictions(engine, bytes, chunk_len)?;
+            let bpb =
+                predictions.iter().map(|p| p.bits).sum::<f64>() / predictions.len().max(1) as f64;
+            (bpb, Some(write_eval_plots(&predictions, dir, job.file)?))
+        }
+        None => (
+            engine_chunked_bpb(engine, bytes, chunk_len).map_err(|e| anyhow::anyhow!(e))?,
+            None,
+        ),
+    };
     let packed = compress_to_vec(
         engine,
         bytes,
         // Every chunk coded: this measures the coder against the engine's ideal cost.
         &CompressOptions {
-            chunk_len,
+            chunk_len: job.chunk_len,
             store_incompressible: false,
             ..CompressOptions::default()
         },
     )?;
     let coded_bpb = packed.len() as f64 * 8.0 / bytes.len().max(1) as f64;
-    out.insert("engine_bpb".into(), json!(engine_bpb));
-    out.insert("coded_bytes".into(), json!(packed.len()));
-    out.insert("coded_bpb".into(), json!(coded_bpb));
-    out.insert(
-        "ratio".into(),
-        json!(bytes.len() as f64 / packed.len().max(1) as f64),
-    );
-    out.insert(
-        "coder_overhead_pct".into(),
-        json!((coded_bpb / engine_bpb - 1.0) * 100.0),
-    );
     // The same, split: the range-coded streams alone, and the container's framing.
     let file = boa_core::BoaFile::open(std::io::Cursor::new(&packed))?;
     let streams: u64 = file.chunks().iter().map(|c| u64::from(c.stream_len)).sum();
     let ideal_bytes = engine_bpb * bytes.len() as f64 / 8.0;
-    out.insert(
-        "stream_overhead_pct".into(),
-        json!((streams as f64 / ideal_bytes - 1.0) * 100.0),
-    );
-    out.insert("framing_bytes".into(), json!(packed.len() as u64 - streams));
-    if let Some((float, at_temperature)) = float_bpb {
-        out.insert(
-            "quantization_loss_pct".into(),
-            json!((engine_bpb / float - 1.0) * 100.0),
-        );
-        if let Some(same) = at_temperature {
-            out.insert("float_bpb_same_temperature".into(), json!(same));
-            out.insert(
-                "quantization_loss_same_temperature_pct".into(),
-                json!((engine_bpb / same - 1.0) * 100.0),
-            );
-        }
-    }
-    Ok(())
+    let loss = |float: f64| (engine_bpb / float - 1.0) * 100.0;
+    let same_temperature = float_bpb.and_then(|(_, same)| same);
+    let (top1_accuracy, plots) = charts.unzip();
+    Ok(EngineFigures {
+        engine_bpb,
+        coded_bytes: packed.len(),
+        coded_bpb,
+        ratio: bytes.len() as f64 / packed.len().max(1) as f64,
+        coder_overhead_pct: (coded_bpb / engine_bpb - 1.0) * 100.0,
+        stream_overhead_pct: (streams as f64 / ideal_bytes - 1.0) * 100.0,
+        framing_bytes: packed.len() as u64 - streams,
+        temperature: engine.model().temperature(),
+        quantization_loss_pct: float_bpb.map(|(float, _)| loss(float)),
+        float_bpb_same_temperature: same_temperature,
+        quantization_loss_same_temperature_pct: same_temperature.map(loss),
+        top1_accuracy,
+        plots,
+    })
 }
 
-/// Writes the charts of `boa eval --plots`; returns their paths and the top-1 accuracy
+/// Writes the charts of `boa eval --plots`; returns the top-1 accuracy and their paths
 /// (the fraction of bytes that were the most probable prediction).
 fn write_eval_plots(
     predictions: &[Prediction],
     dir: &Path,
     file: &Path,
-) -> anyhow::Result<(Vec<String>, f64)> {
+) -> anyhow::Result<(f64, Vec<String>)> {
     let title = file.file_name().map_or_else(
         || file.display().to_string(),
         |n| n.to_string_lossy().into(),
@@ -161,7 +242,7 @@ fn write_eval_plots(
     let top1 =
         predictions.iter().filter(|p| p.rank == 0).count() as f64 / predictions.len().max(1) as f64;
     let paths = paths.iter().map(|p| p.display().to_string()).collect();
-    Ok((paths, top1))
+    Ok((top1, paths))
 }
 
 /// What the engine predicted for every byte, in chunks of `chunk_len` (as `boa compress`
@@ -206,22 +287,5 @@ fn prediction(table: &boa_core::coder::FrequencyTable, actual: u8) -> Prediction
         confidence: f64::from(freq(predicted)) / total,
         rank: u8::try_from(ahead).unwrap_or(u8::MAX),
         bits: table.cost_bits(actual),
-    }
-}
-
-fn print_eval(file: &Path, out: &serde_json::Map<String, serde_json::Value>) {
-    println!("{}", file.display());
-    for (key, value) in out {
-        match value.as_f64() {
-            Some(v) if value.is_f64() => println!("  {key:<40} {v:.4}"),
-            _ if value.is_array() => {
-                let items = value.as_array().into_iter().flatten();
-                let text: Vec<String> = items
-                    .map(|v| v.as_str().unwrap_or_default().into())
-                    .collect();
-                println!("  {key:<40} {}", text.join(", "));
-            }
-            _ => println!("  {key:<40} {value}"),
-        }
     }
 }

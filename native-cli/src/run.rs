@@ -17,7 +17,9 @@ use boa_core::container::MAX_CHUNK_LEN;
 use boa_core::train::ExperimentConfig;
 
 use crate::baseline::{measure_baselines, print_table};
-use crate::cli::{CompressArgs, DEFAULT_CHUNK_LEN, DecompressArgs, EvalArgs, OutputArgs, RunArgs};
+use crate::cli::{DEFAULT_CHUNK_LEN, RunArgs};
+use crate::codec_cmds::{Compression, Output, compress_file, decompress_file};
+use crate::eval::Evaluation;
 
 /// The steps of a run, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,17 +245,9 @@ fn model_missing(plan: &Plan) -> anyhow::Error {
     )
 }
 
-/// Output flags for the pipeline's own products: replaced on every run.
-fn output_to(path: PathBuf, plan: &Plan) -> OutputArgs {
-    OutputArgs {
-        output: Some(path),
-        stdout: false,
-        force: true,
-        keep: true,
-        rm: false,
-        no_progress: !plan.progress,
-        quiet: false,
-    }
+/// The pipeline's own products are replaced on every run.
+fn output_to(path: PathBuf, plan: &Plan) -> Output {
+    Output::replacing(path, plan.progress)
 }
 
 fn compress(plan: &Plan) -> anyhow::Result<u64> {
@@ -264,13 +258,12 @@ fn compress(plan: &Plan) -> anyhow::Result<u64> {
     let len = std::fs::metadata(&input)
         .with_context(|| format!("cannot read {}", input.display()))?
         .len();
-    crate::codec_cmds::compress(&CompressArgs {
-        input,
+    let compression = Compression {
         model: Some(plan.model_file.clone()),
         embed_model: false,
         chunk_len: chunk_len(plan, len),
-        out: output_to(plan.compressed(), plan),
-    })?;
+    };
+    compress_file(&input, &compression, &output_to(plan.compressed(), plan))?;
     Ok(len)
 }
 
@@ -285,14 +278,12 @@ fn decompress(plan: &Plan) -> anyhow::Result<u64> {
     if !plan.model_file.is_file() {
         return Err(model_missing(plan));
     }
-    let output = plan.decompressed();
-    crate::codec_cmds::decompress(&DecompressArgs {
-        input,
-        model: Some(plan.model_file.clone()),
-        lanes: 0,
-        out: output_to(output.clone(), plan),
-    })?;
-    Ok(std::fs::metadata(&output).map(|m| m.len()).unwrap_or(0))
+    decompress_file(
+        &input,
+        Some(&plan.model_file),
+        0,
+        &output_to(plan.decompressed(), plan),
+    )
 }
 
 /// BLAKE3 of a file, streamed.
@@ -341,17 +332,17 @@ fn evaluate(plan: &Plan) -> anyhow::Result<()> {
     let len = std::fs::metadata(&file)
         .with_context(|| format!("cannot read {}", file.display()))?
         .len();
-    let args = EvalArgs {
-        file,
+    let plots = plan.folder.join("plots");
+    let job = Evaluation {
+        file: &file,
         checkpoint: (!plan.model_given && checkpoint.join("model.bpk").is_file())
-            .then_some(checkpoint),
-        model: Some(plan.model_file.clone()),
+            .then_some(checkpoint.as_path()),
+        model: Some(&plan.model_file),
         chunk_len: chunk_len(plan, len),
-        json: false,
-        no_progress: !plan.progress,
-        plots: Some(plan.folder.join("plots")),
+        progress: plan.progress,
+        plots: Some(&plots),
     };
-    crate::eval::eval(&args)?;
+    crate::eval::evaluate(&job)?.print(&file);
     Ok(())
 }
 
