@@ -371,13 +371,13 @@ pub struct NewExperimentArgs {
     pub file_path: Option<PathBuf>,
     /// cpu, cuda or wgpu.
     #[arg(long)]
-    pub device: Option<String>,
+    pub device: Option<DeviceKind>,
     /// fp32, bf16 or fp16.
     #[arg(long)]
-    pub precision: Option<String>,
+    pub precision: Option<Precision>,
     /// Model preset: tiny, boa or boa-8.
     #[arg(long)]
-    pub preset: Option<String>,
+    pub preset: Option<Preset>,
     /// Bytes per training sequence.
     #[arg(long)]
     pub seq_len: Option<usize>,

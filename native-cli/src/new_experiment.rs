@@ -291,13 +291,13 @@ fn questionnaire(
     )?;
     let device = ask(
         p,
-        args.device.clone(),
+        args.device.map(|v| v.to_string()),
         Question::select("Device", "device", DEVICES, 0),
         parse_choice(DEVICES),
     )?;
     let precision = ask(
         p,
-        args.precision.clone(),
+        args.precision.map(|v| v.to_string()),
         Question::select("Precision", "precision", PRECISIONS, 0),
         parse_choice(PRECISIONS),
     )?;
@@ -305,7 +305,7 @@ fn questionnaire(
     let preset_default = usize::from(device != "cpu");
     let preset = ask(
         p,
-        args.preset.clone(),
+        args.preset.map(|v| v.to_string()),
         Question::select("Model preset", "preset", PRESETS, preset_default),
         parse_choice(PRESETS),
     )?;

@@ -107,6 +107,18 @@ fn info_on_other_files_says_what_is_wrong() {
 fn usage_errors_exit_with_2() {
     boa().arg("info").assert().code(2);
     boa().arg("frobnicate").assert().code(2);
+    // Settings are typed: an unknown value is a usage error naming the value and choices.
+    for (flag, value) in [
+        ("--device", "tpu"),
+        ("--precision", "fp16x"),
+        ("--preset", "huge"),
+    ] {
+        boa()
+            .args(["new-experiment", "--yes", flag, value])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!("`{value}`")));
+    }
 }
 
 fn fixture(name: &str) -> std::path::PathBuf {

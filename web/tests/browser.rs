@@ -21,7 +21,7 @@ const TABLES: &str = include_str!("../../tests/golden/engine-tables.blake3");
 const HASHED_TABLES: usize = 300;
 
 fn engine() -> Engine {
-    Engine::from_bytes(MODEL).unwrap_or_else(|e| panic!("golden model: {e}"))
+    Engine::from_bytes(MODEL).expect("golden model")
 }
 
 #[wasm_bindgen_test]
