@@ -14,6 +14,8 @@
 pub mod coder;
 pub mod container;
 pub mod engine;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod predictor;
 pub mod rng;
 #[cfg(any(test, feature = "testing"))]

@@ -211,7 +211,8 @@ pub(crate) fn scan_step(
     }
 }
 
-/// `mul_round(a, b, shift)` for a 16-bit `b` (`|b| ≤ 2^15`) and `16 ≤ shift ≤ 46`, with
+/// `mul_round(a, b, shift)` for a 16-bit `b` (`−2^15 ≤ b < 2^15`; at `b = 2^15`,
+/// `lo·b + 2^15` would reach 2^31) and `16 ≤ shift ≤ 46`, with
 /// 32-bit products only, so that 8 lanes fit a vector instead of 4. With
 /// `a = hi · 2^16 + lo`, `lo ∈ [0, 2^16)`, nested floors give exactly
 /// `floor((a·b + 2^(s−1)) / 2^s) = floor((hi·b + floor((lo·b + 2^(s−1)) / 2^16)) / 2^(s−16))`,
@@ -239,7 +240,7 @@ impl Mul16 {
         }
     }
 
-    /// `mul_round(a, b, shift)` for `|b| ≤ 2^15`.
+    /// `mul_round(a, b, shift)` for `−2^15 ≤ b < 2^15`.
     #[inline(always)]
     pub(crate) fn apply(self, a: i32, b: i32) -> i32 {
         let (hi, lo) = (a >> 16, a & 0xFFFF);

@@ -1,0 +1,239 @@
+//! The shaders against the CPU engine, on whatever adapter this machine has (lavapipe in
+//! CI). Without an adapter the tests skip with a message, unless `CI=true`: then they fail.
+
+use std::sync::OnceLock;
+
+use super::{FixedCheck, FixedOp, GpuContext};
+use crate::engine::fixed::{
+    self, Exp2Table, InvSqrtTable, LUT_LEN, LUT_MAX_ENTRY, LUT_MAX_STEP, Lut,
+};
+use crate::rng::XorShift64;
+
+/// The device and the check kernel, opened once for all tests.
+fn gpu() -> Option<&'static (GpuContext, FixedCheck)> {
+    static GPU: OnceLock<Option<(GpuContext, FixedCheck)>> = OnceLock::new();
+    GPU.get_or_init(|| {
+        let opened = GpuContext::new_blocking().and_then(|context| {
+            let check = pollster::block_on(FixedCheck::new(&context))?;
+            Ok((context, check))
+        });
+        match opened {
+            Ok(gpu) => {
+                eprintln!("GPU tests on {:?}", gpu.0.adapter());
+                Some(gpu)
+            }
+            Err(error) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+                panic!("CI=true, so the GPU tests must run, but: {error}")
+            }
+            Err(error) => {
+                eprintln!("GPU tests skipped: {error}");
+                None
+            }
+        }
+    })
+    .as_ref()
+}
+
+fn run(op: FixedOp, table: &[i32], args: &[[i32; 4]]) -> Option<Vec<[i32; 2]>> {
+    let (context, check) = gpu()?;
+    let results = pollster::block_on(check.execute(context, op, table, args));
+    Some(results.unwrap_or_else(|e| panic!("{op:?}: {e}")))
+}
+
+/// Compares the GPU's first results with `want` element by element.
+fn assert_same(
+    op: FixedOp,
+    table: &[i32],
+    args: &[[i32; 4]],
+    want: impl Fn(&[i32; 4]) -> [i32; 2],
+) {
+    let Some(got) = run(op, table, args) else {
+        return;
+    };
+    assert_eq!(got.len(), args.len());
+    for (arg, got) in args.iter().zip(&got) {
+        assert_eq!(*got, want(arg), "{op:?} of {arg:?}");
+    }
+}
+
+const EDGES: [i32; 17] = [
+    i32::MIN,
+    i32::MIN + 1,
+    -(1 << 30),
+    -65_536,
+    -32_768,
+    -32_767,
+    -255,
+    -1,
+    0,
+    1,
+    255,
+    32_767,
+    32_768,
+    65_535,
+    65_536,
+    1 << 30,
+    i32::MAX,
+];
+
+const EDGE_SHIFTS: [i32; 12] = [0, 1, 15, 16, 17, 31, 32, 33, 45, 46, 61, 62];
+
+/// Every pair of edge values at every edge shift, then random triples.
+fn product_args(
+    shifts: std::ops::RangeInclusive<i32>,
+    b_range: Option<std::ops::RangeInclusive<i32>>,
+) -> Vec<[i32; 4]> {
+    let mut rng = XorShift64::new(0x6770_7531);
+    let clip_b = |b: i32| {
+        b_range
+            .as_ref()
+            .map_or(b, |r| b.clamp(*r.start(), *r.end()))
+    };
+    let mut args = Vec::new();
+    for &a in &EDGES {
+        for &b in &EDGES {
+            for &s in EDGE_SHIFTS.iter().filter(|s| shifts.contains(s)) {
+                args.push([a, clip_b(b), s, 0]);
+            }
+        }
+    }
+    let span = (shifts.end() - shifts.start() + 1) as u64;
+    for _ in 0..20_000 {
+        let a = rng.next_u64() as i32 >> (rng.next_u64() % 32);
+        let b = clip_b(rng.next_u64() as i32 >> (rng.next_u64() % 32));
+        let s = shifts.start() + (rng.next_u64() % span) as i32;
+        let limit = (rng.next_u64() as i32 >> (rng.next_u64() % 32)).max(0);
+        args.push([a, b, s, limit]);
+    }
+    args
+}
+
+fn saturated(value: i64) -> i32 {
+    value.clamp(-i64::from(i32::MAX), i64::from(i32::MAX)) as i32
+}
+
+#[test]
+fn mul_round_matches_the_64_bit_product() {
+    let args = product_args(0..=62, None);
+    assert_same(FixedOp::MulRound, &[], &args, |&[a, b, s, _]| {
+        [saturated(fixed::mul_round(a, b, s as u32)), 0]
+    });
+}
+
+#[test]
+fn mul_round_clamp_matches_the_cpu() {
+    let mut args = product_args(0..=62, None);
+    for (arg, limit) in args.iter_mut().zip(
+        [0, 1, 32_767, 1 << 29, (1 << 30) - 1, i32::MAX]
+            .iter()
+            .cycle(),
+    ) {
+        if arg[3] == 0 {
+            arg[3] = *limit;
+        }
+    }
+    assert_same(FixedOp::MulRoundClamp, &[], &args, |&[a, b, s, limit]| {
+        [fixed::mul_round_clamp(a, b, s as u32, limit), 0]
+    });
+}
+
+#[test]
+fn mul16_matches_the_64_bit_product_where_it_applies() {
+    // b a 16-bit code and 16 ≤ shift ≤ 46, as the scan uses it; a whole, unclamped.
+    let args = product_args(16..=46, Some(-32_768..=32_767));
+    assert_same(FixedOp::Mul16, &[], &args, |&[a, b, s, _]| {
+        let wide = fixed::mul_round(a, b, s as u32);
+        [
+            i32::try_from(wide).unwrap_or_else(|_| panic!("{a}·{b}>>{s} = {wide}")),
+            0,
+        ]
+    });
+}
+
+#[test]
+fn clamp16_matches_the_cpu() {
+    let args: Vec<_> = EDGES.iter().map(|&a| [a, 0, 0, 0]).collect();
+    assert_same(FixedOp::Clamp16, &[], &args, |&[a, ..]| {
+        [i32::from(fixed::clamp_i16(i64::from(a))), 0]
+    });
+}
+
+/// Every 16-bit code, the clamped ends beyond, and the edges.
+fn every_code() -> Vec<[i32; 4]> {
+    (-32_768..=32_767)
+        .chain(EDGES)
+        .chain([-32_769, 32_768])
+        .map(|q| [q, 0, 0, 0])
+        .collect()
+}
+
+#[test]
+fn function_tables_match_the_cpu_on_every_code() {
+    // A random walk with the largest steps allowed, and the alternating worst case.
+    let mut rng = XorShift64::new(7);
+    let mut walk = vec![0i32; LUT_LEN];
+    for i in 1..LUT_LEN {
+        let step = (rng.next_u64() % (2 * LUT_MAX_STEP as u64 + 1)) as i32 - LUT_MAX_STEP;
+        walk[i] = (walk[i - 1] + step).clamp(-LUT_MAX_ENTRY, LUT_MAX_ENTRY);
+    }
+    let alternating: Vec<i32> = (0..LUT_LEN)
+        .map(|i| {
+            if i % 2 == 0 {
+                -LUT_MAX_ENTRY
+            } else {
+                -LUT_MAX_ENTRY + LUT_MAX_STEP
+            }
+        })
+        .collect();
+    for entries in [walk, alternating] {
+        let lut = Lut::new(entries.clone()).expect("a valid table");
+        assert_same(FixedOp::LutLookup, &entries, &every_code(), |&[q, ..]| {
+            [lut.lookup(q), 0]
+        });
+    }
+}
+
+#[test]
+fn exp2_matches_the_cpu() {
+    let entries = fixed::reference::exp2_entries();
+    let table = Exp2Table::new(entries.clone()).expect("the standard table");
+    let mut rng = XorShift64::new(11);
+    let args: Vec<_> = (0..(32 << 16))
+        .step_by(13)
+        .chain(EDGES)
+        .chain((29..=32).map(|w| w << 16))
+        .chain((0..20_000).map(|_| rng.next_u64() as i32 >> (rng.next_u64() % 32)))
+        .map(|y| [y, 0, 0, 0])
+        .collect();
+    assert_same(FixedOp::Exp2Neg, &entries, &args, |&[y, ..]| {
+        [table.exp2_neg(y), 0]
+    });
+}
+
+#[test]
+fn inv_sqrt_matches_the_cpu() {
+    let entries = fixed::reference::inv_sqrt_entries();
+    let table = InvSqrtTable::new(entries.clone()).expect("the standard table");
+    let mut rng = XorShift64::new(13);
+    let powers = (0..32).flat_map(|k| {
+        let p = 1u32 << k;
+        [p.wrapping_sub(1), p, p.wrapping_add(1)]
+    });
+    let args: Vec<_> = [0u32, 1, 2, 3, 4095, 4096, 4097, 16_383, 16_384, u32::MAX]
+        .into_iter()
+        .chain(powers)
+        .chain((0..20_000).map(|_| (rng.next_u64() as u32) >> (rng.next_u64() % 32)))
+        .map(|v| [v as i32, 0, 0, 0])
+        .collect();
+    assert_same(FixedOp::InvSqrt, &entries, &args, |&[v, ..]| {
+        let (t, j) = table.inv_sqrt(v as u32);
+        [t, j]
+    });
+}
+
+#[test]
+fn an_empty_check_is_empty() {
+    if let Some(results) = run(FixedOp::MulRound, &[], &[]) {
+        assert!(results.is_empty());
+    }
+}
