@@ -16,22 +16,55 @@ pub const FIXED: &str = include_str!("../fixed.wgsl");
 /// self-tests compare it with the CPU engine).
 pub const FIXED_CHECK: &str = include_str!("../fixed_check.wgsl");
 
+/// The bindings and per-dispatch parameters every model kernel shares.
+pub const LAYOUT: &str = include_str!("../layout.wgsl");
+
+/// Entry point `linear`: the int8 linear layers (and the head's ReLU).
+pub const LINEAR: &str = include_str!("../linear.wgsl");
+
+/// Entry points `embed`, `layer_norm`, `residual`: the residual stream.
+pub const NORM: &str = include_str!("../norm.wgsl");
+
+/// Entry points `conv`, `lut`, `scan`: the mixer's per-channel kernels.
+pub const MIXER: &str = include_str!("../mixer.wgsl");
+
+/// Entry point `softmax`: logits → frequency tables.
+pub const SOFTMAX: &str = include_str!("../softmax.wgsl");
+
 /// A compute module the host builds pipelines from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kernel {
     /// [`FIXED_CHECK`] over [`FIXED`].
     FixedCheck,
+    /// [`LINEAR`].
+    Linear,
+    /// [`NORM`].
+    Norm,
+    /// [`MIXER`].
+    Mixer,
+    /// [`SOFTMAX`].
+    Softmax,
 }
 
 impl Kernel {
     /// Every kernel, for validation.
-    pub const ALL: [Kernel; 1] = [Kernel::FixedCheck];
+    pub const ALL: [Kernel; 5] = [
+        Kernel::FixedCheck,
+        Kernel::Linear,
+        Kernel::Norm,
+        Kernel::Mixer,
+        Kernel::Softmax,
+    ];
 
     /// The module's files, in the order they are joined.
     #[must_use]
     pub fn parts(self) -> &'static [&'static str] {
         match self {
             Self::FixedCheck => &[FIXED, FIXED_CHECK],
+            Self::Linear => &[FIXED, LAYOUT, LINEAR],
+            Self::Norm => &[FIXED, LAYOUT, NORM],
+            Self::Mixer => &[FIXED, LAYOUT, MIXER],
+            Self::Softmax => &[FIXED, LAYOUT, SOFTMAX],
         }
     }
 
@@ -40,6 +73,10 @@ impl Kernel {
     pub fn name(self) -> &'static str {
         match self {
             Self::FixedCheck => "fixed_check",
+            Self::Linear => "linear",
+            Self::Norm => "norm",
+            Self::Mixer => "mixer",
+            Self::Softmax => "softmax",
         }
     }
 
@@ -88,7 +125,7 @@ mod tests {
     #[test]
     fn no_constant_shift_reaches_32() {
         // naga emits raw shifts, undefined from 32 on: no literal amount may be that large.
-        for part in [FIXED, FIXED_CHECK] {
+        for part in [FIXED, FIXED_CHECK, LAYOUT, LINEAR, NORM, MIXER, SOFTMAX] {
             for (at, _) in part.match_indices("<< ").chain(part.match_indices(">> ")) {
                 let amount: String = part[at + 3..]
                     .chars()

@@ -9,11 +9,14 @@
 
 mod context;
 mod fixed_check;
+mod forward;
+mod pack;
 #[cfg(test)]
 mod tests;
 
 pub use context::{AdapterSummary, GpuContext, list_adapters};
 pub use fixed_check::{FixedCheck, FixedOp};
+pub use forward::{GpuLanes, GpuModel};
 
 /// Why GPU work could not be done. The CPU engine computes the same bytes, so a caller
 /// may fall back to it on any of these.

@@ -237,3 +237,91 @@ fn an_empty_check_is_empty() {
         assert!(results.is_empty());
     }
 }
+
+mod forward {
+    use super::gpu;
+    use crate::coder::FrequencyTable;
+    use crate::engine::Engine;
+    use crate::gpu::{GpuLanes, GpuModel};
+    use crate::predictor::Predictor;
+
+    fn golden(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/golden")
+            .join(name);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    fn golden_engine() -> Engine {
+        Engine::from_bytes(&golden("engine-tiny.boam")).expect("the golden model")
+    }
+
+    /// The CPU's tables for `chunk` (the first is uniform), as frequencies.
+    fn cpu_tables(engine: &Engine, chunk: &[u8]) -> Vec<[u32; 256]> {
+        let mut out = Vec::new();
+        engine
+            .chunk_tables(chunk, &mut |t| out.push(frequencies(t)))
+            .expect("tables");
+        out
+    }
+
+    fn frequencies(table: &FrequencyTable) -> [u32; 256] {
+        std::array::from_fn(|s| table.frequency(s as u8))
+    }
+
+    /// The GPU's tables for each of `chunks` (equal lengths), run as lanes of one batch.
+    fn gpu_tables(engine: &Engine, chunks: &[&[u8]]) -> Option<Vec<Vec<[u32; 256]>>> {
+        let (context, _) = gpu()?;
+        let model = pollster::block_on(GpuModel::new(context, engine)).expect("model");
+        let lanes =
+            pollster::block_on(GpuLanes::new(context, &model, chunks.len())).expect("lanes");
+        let len = chunks[0].len();
+        let mut out = vec![vec![frequencies(&FrequencyTable::uniform())]; chunks.len()];
+        for t in 0..len - 1 {
+            let bytes: Vec<u8> = chunks.iter().map(|c| c[t]).collect();
+            let tables = pollster::block_on(lanes.step(context, &model, &bytes)).expect("step");
+            for (lane, table) in out.iter_mut().zip(tables) {
+                lane.push(table);
+            }
+        }
+        Some(out)
+    }
+
+    #[test]
+    fn every_lane_gets_the_cpu_tables() {
+        let engine = golden_engine();
+        let input = golden("engine-input.bin");
+        for lanes in [1, 3, 8] {
+            let chunks: Vec<&[u8]> = (0..lanes).map(|l| &input[l * 500..l * 500 + 120]).collect();
+            let Some(got) = gpu_tables(&engine, &chunks) else {
+                return;
+            };
+            for (lane, (chunk, got)) in chunks.iter().zip(&got).enumerate() {
+                let want = cpu_tables(&engine, chunk);
+                assert_eq!(got.len(), want.len());
+                for (t, (g, w)) in got.iter().zip(&want).enumerate() {
+                    assert_eq!(g, w, "{lanes} lanes: lane {lane}, position {t}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_golden_tables_hash_is_reproduced() {
+        let engine = golden_engine();
+        let input = golden("engine-input.bin");
+        let Some(got) = gpu_tables(&engine, &[&input[..300]]) else {
+            return;
+        };
+        let mut hasher = blake3::Hasher::new();
+        for freqs in &got[0] {
+            let table = FrequencyTable::from_frequencies(freqs).expect("a valid table");
+            for c in table.cumulative_table() {
+                hasher.update(&c.to_le_bytes());
+            }
+        }
+        let want = String::from_utf8(golden("engine-tables.blake3")).expect("text");
+        assert_eq!(got[0].len(), 300);
+        assert_eq!(hasher.finalize().to_hex().as_str(), want.trim());
+    }
+}

@@ -1,0 +1,701 @@
+//! The model's forward pass on the GPU, one position for many lanes per step (the
+//! decoding schedule of `docs/engine.md`): [`GpuModel`] holds the constants and the
+//! pipelines (built once per model), [`GpuLanes`] the activations, states and the
+//! recorded dispatches for a number of lanes (built once per batch size).
+
+use wgpu::util::DeviceExt;
+
+use super::pack::{BlockAt, ModelAt, pack};
+use super::{GpuContext, GpuError};
+use crate::engine::Engine;
+use crate::engine::QuantizedModel;
+use crate::engine::model::{Dims, QLinear};
+
+/// Invocations per workgroup of every model kernel (their `@workgroup_size`).
+const WORKGROUP: u32 = 64;
+/// Bytes between two dispatches' parameters (WebGPU's `minUniformBufferOffsetAlignment`).
+const PARAMS_STRIDE: u64 = 256;
+/// Bytes of one `Params` (20 u32, `shaders/layout.wgsl`).
+const PARAMS_BYTES: u64 = 80;
+
+/// The parameters of one dispatch: `Params` of `shaders/layout.wgsl`, field for field.
+#[derive(Debug, Default, Clone, Copy)]
+struct Params {
+    rows: u32,
+    width: u32,
+    inputs: u32,
+    state_stride: u32,
+    src: u32,
+    dst: u32,
+    aux: u32,
+    aux2: u32,
+    aux3: u32,
+    aux4: u32,
+    table: u32,
+    table2: u32,
+    table3: u32,
+    state: u32,
+    k: [u32; 6],
+}
+
+impl Params {
+    fn words(&self) -> [u32; 20] {
+        let [k0, k1, k2, k3, k4, k5] = self.k;
+        [
+            self.rows,
+            self.width,
+            self.inputs,
+            self.state_stride,
+            self.src,
+            self.dst,
+            self.aux,
+            self.aux2,
+            self.aux3,
+            self.aux4,
+            self.table,
+            self.table2,
+            self.table3,
+            self.state,
+            k0,
+            k1,
+            k2,
+            k3,
+            k4,
+            k5,
+        ]
+    }
+}
+
+/// The entry points, in the order of [`GpuModel::pipelines`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    Linear,
+    Embed,
+    Residual,
+    LayerNorm,
+    Conv,
+    Lut,
+    Scan,
+    Softmax,
+}
+
+impl Entry {
+    const ALL: [Entry; 8] = [
+        Entry::Linear,
+        Entry::Embed,
+        Entry::Residual,
+        Entry::LayerNorm,
+        Entry::Conv,
+        Entry::Lut,
+        Entry::Scan,
+        Entry::Softmax,
+    ];
+
+    fn kernel(self) -> (boa_shaders::Kernel, &'static str) {
+        use boa_shaders::Kernel;
+        match self {
+            Self::Linear => (Kernel::Linear, "linear"),
+            Self::Embed => (Kernel::Norm, "embed"),
+            Self::Residual => (Kernel::Norm, "residual"),
+            Self::LayerNorm => (Kernel::Norm, "layer_norm"),
+            Self::Conv => (Kernel::Mixer, "conv"),
+            Self::Lut => (Kernel::Mixer, "lut"),
+            Self::Scan => (Kernel::Mixer, "scan"),
+            Self::Softmax => (Kernel::Softmax, "softmax"),
+        }
+    }
+
+    /// Whether one invocation handles a whole row (else one per element of a row).
+    fn per_row(self) -> bool {
+        matches!(self, Self::LayerNorm | Self::Softmax)
+    }
+}
+
+/// An integer model on the GPU: its constants and the pipelines of every kernel.
+#[derive(Debug)]
+pub struct GpuModel {
+    dims: Dims,
+    at: ModelAt,
+    model: QuantizedModel,
+    tables: wgpu::Buffer,
+    layouts: [wgpu::BindGroupLayout; 2],
+    pipelines: Vec<wgpu::ComputePipeline>,
+}
+
+fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Storage { read_only },
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        count: None,
+    }
+}
+
+impl GpuModel {
+    /// Uploads `engine`'s model and compiles the kernels on `context`'s device.
+    pub async fn new(context: &GpuContext, engine: &Engine) -> Result<Self, GpuError> {
+        let model = engine.model();
+        let (values, at) = pack(model)
+            .ok_or_else(|| GpuError::TooLarge("the model has more than 2^32 values".into()))?;
+        let bytes = values.len() as u64 * 4;
+        let limit = context.device.limits().max_storage_buffer_binding_size;
+        if bytes > limit {
+            return Err(GpuError::TooLarge(format!(
+                "the model's constants take {bytes} bytes; this GPU binds at most {limit}"
+            )));
+        }
+        let device = &context.device;
+        let (tables, layouts, pipelines) = context
+            .checked("the model's kernels", || {
+                let tables = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some("tables"),
+                    contents: bytemuck::cast_slice(&values),
+                    usage: wgpu::BufferUsages::STORAGE,
+                });
+                let step = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                    label: Some("step"),
+                    entries: &[
+                        wgpu::BindGroupLayoutEntry {
+                            binding: 0,
+                            visibility: wgpu::ShaderStages::COMPUTE,
+                            ty: wgpu::BindingType::Buffer {
+                                ty: wgpu::BufferBindingType::Uniform,
+                                has_dynamic_offset: true,
+                                min_binding_size: wgpu::BufferSize::new(PARAMS_BYTES),
+                            },
+                            count: None,
+                        },
+                        storage_entry(1, false),
+                        storage_entry(2, false),
+                        storage_entry(3, false),
+                    ],
+                });
+                let constants = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                    label: Some("constants"),
+                    entries: &[storage_entry(0, true)],
+                });
+                let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                    label: Some("model"),
+                    bind_group_layouts: &[Some(&step), Some(&constants)],
+                    immediate_size: 0,
+                });
+                let mut modules = std::collections::HashMap::new();
+                let pipelines = Entry::ALL
+                    .iter()
+                    .map(|entry| {
+                        let (kernel, name) = entry.kernel();
+                        let module = modules.entry(kernel).or_insert_with(|| {
+                            device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                                label: Some(kernel.name()),
+                                source: wgpu::ShaderSource::Wgsl(kernel.source().into()),
+                            })
+                        });
+                        device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                            label: Some(name),
+                            layout: Some(&layout),
+                            module,
+                            entry_point: Some(name),
+                            compilation_options: wgpu::PipelineCompilationOptions::default(),
+                            cache: None,
+                        })
+                    })
+                    .collect();
+                (tables, [step, constants], pipelines)
+            })
+            .await?;
+        Ok(Self {
+            dims: model.dims,
+            at,
+            model: model.clone(),
+            tables,
+            layouts,
+            pipelines,
+        })
+    }
+
+    fn pipeline(&self, entry: Entry) -> &wgpu::ComputePipeline {
+        &self.pipelines[entry as usize]
+    }
+}
+
+/// Where each activation of a step lives in `acts`: regions `[rows][width]`.
+struct Regions {
+    next: u32,
+    rows: u32,
+}
+
+impl Regions {
+    fn take(&mut self, width: usize) -> Option<u32> {
+        let at = self.next;
+        let len = u32::try_from(width).ok()?.checked_mul(self.rows)?;
+        self.next = at.checked_add(len)?;
+        Some(at)
+    }
+}
+
+/// One recorded dispatch.
+#[derive(Debug, Clone, Copy)]
+struct Dispatch {
+    entry: Entry,
+    /// Index of its parameters in the params buffer.
+    params: u32,
+    workgroups: (u32, u32),
+}
+
+/// The buffers and recorded dispatches of one step for `rows` lanes.
+#[derive(Debug)]
+pub struct GpuLanes {
+    rows: u32,
+    state: wgpu::Buffer,
+    io: wgpu::Buffer,
+    readback: wgpu::Buffer,
+    step_group: wgpu::BindGroup,
+    constants_group: wgpu::BindGroup,
+    dispatches: Vec<Dispatch>,
+    /// Offset of the frequency tables in `io` (u32 values).
+    tables_at: u32,
+}
+
+/// Builds the dispatch list of one step and the sizes of its buffers.
+struct Recorder<'a> {
+    model: &'a GpuModel,
+    rows: u32,
+    state_stride: u32,
+    params: Vec<Params>,
+    dispatches: Vec<Dispatch>,
+}
+
+impl Recorder<'_> {
+    fn push(&mut self, entry: Entry, mut params: Params) {
+        params.rows = self.rows;
+        params.state_stride = self.state_stride;
+        let workgroups = if entry.per_row() {
+            (self.rows.div_ceil(WORKGROUP), 1)
+        } else {
+            (params.width.div_ceil(WORKGROUP), self.rows)
+        };
+        self.dispatches.push(Dispatch {
+            entry,
+            params: self.params.len() as u32,
+            workgroups,
+        });
+        self.params.push(params);
+    }
+
+    fn linear(&mut self, layer: &QLinear, table: u32, src: u32, dst: u32, relu: bool) {
+        self.push(
+            Entry::Linear,
+            Params {
+                width: layer.outputs as u32,
+                inputs: layer.inputs as u32,
+                src,
+                dst,
+                table,
+                k: [u32::from(relu), 0, 0, 0, 0, 0],
+                ..Params::default()
+            },
+        );
+    }
+
+    fn layer_norm(&mut self, eps: u32, src: u32, dst: u32) {
+        let m = &self.model.model;
+        self.push(
+            Entry::LayerNorm,
+            Params {
+                inputs: m.dims.d_model as u32,
+                src,
+                dst,
+                table: self.model.at.inv_sqrt,
+                k: [
+                    u32::from(m.ln_var_shift),
+                    u32::from(m.ln_out_frac),
+                    eps,
+                    0,
+                    0,
+                    0,
+                ],
+                ..Params::default()
+            },
+        );
+    }
+
+    fn lut(&mut self, width: usize, table: u32, src: u32, dst: u32, clamp: bool) {
+        self.push(
+            Entry::Lut,
+            Params {
+                width: width as u32,
+                src,
+                dst,
+                table,
+                k: [u32::from(clamp), 0, 0, 0, 0, 0],
+                ..Params::default()
+            },
+        );
+    }
+}
+
+/// The activations' regions.
+struct Acts {
+    x: u32,
+    normed: u32,
+    x_in: u32,
+    z: u32,
+    u: u32,
+    delta_low: u32,
+    b: u32,
+    c: u32,
+    delta_pre: u32,
+    delta: u32,
+    gated: u32,
+    mixed: u32,
+    hidden: u32,
+    activated: u32,
+    update: u32,
+    head: u32,
+    logits: u32,
+    len: u32,
+}
+
+impl Acts {
+    fn new(d: &Dims, rows: u32) -> Option<Self> {
+        let mut r = Regions { next: 0, rows };
+        let (dm, di) = (d.d_model, d.d_inner);
+        Some(Self {
+            x: r.take(dm)?,
+            normed: r.take(dm)?,
+            x_in: r.take(di)?,
+            z: r.take(di)?,
+            u: r.take(di)?,
+            delta_low: r.take(d.dt_rank)?,
+            b: r.take(d.d_state)?,
+            c: r.take(d.d_state)?,
+            delta_pre: r.take(di)?,
+            delta: r.take(di)?,
+            gated: r.take(di)?,
+            mixed: r.take(dm)?,
+            hidden: r.take(4 * dm)?,
+            activated: r.take(4 * dm)?,
+            update: r.take(dm)?,
+            head: r.take(dm)?,
+            logits: r.take(256)?,
+            len: r.next,
+        })
+    }
+}
+
+impl GpuLanes {
+    /// Buffers and dispatches for `lanes` lanes of `model`, every lane at the zero state.
+    pub async fn new(
+        context: &GpuContext,
+        model: &GpuModel,
+        lanes: usize,
+    ) -> Result<Self, GpuError> {
+        let too_large = || GpuError::TooLarge(format!("{lanes} lanes do not fit this GPU"));
+        let rows = u32::try_from(lanes)
+            .ok()
+            .filter(|&r| {
+                (1..=context.device.limits().max_compute_workgroups_per_dimension).contains(&r)
+            })
+            .ok_or_else(too_large)?;
+        let d = model.dims;
+        let acts = Acts::new(&d, rows).ok_or_else(too_large)?;
+        let per_layer = (d.d_conv - 1) * d.d_inner + d.d_inner * d.d_state;
+        let state_stride = u32::try_from(per_layer * d.num_layers).map_err(|_| too_large())?;
+        let state_len = u64::from(state_stride) * u64::from(rows);
+        let limit = context.device.limits().max_storage_buffer_binding_size;
+        if (state_len.max(u64::from(acts.len)) * 4) > limit {
+            return Err(too_large());
+        }
+        let mut rec = Recorder {
+            model,
+            rows,
+            state_stride,
+            params: Vec::new(),
+            dispatches: Vec::new(),
+        };
+        let tables_at = rows;
+        record_step(&mut rec, &acts, tables_at);
+        let (params, dispatches) = (rec.params, rec.dispatches);
+        let device = &context.device;
+        let io_len = u64::from(rows) * 257 * 4;
+        let lanes = context
+            .checked("the lanes' buffers", || {
+                let mut words = vec![0u32; params.len() * (PARAMS_STRIDE as usize / 4)];
+                for (slot, p) in words
+                    .chunks_exact_mut(PARAMS_STRIDE as usize / 4)
+                    .zip(&params)
+                {
+                    slot[..20].copy_from_slice(&p.words());
+                }
+                let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some("params"),
+                    contents: bytemuck::cast_slice(&words),
+                    usage: wgpu::BufferUsages::UNIFORM,
+                });
+                let storage = |label, bytes: u64, extra| {
+                    device.create_buffer(&wgpu::BufferDescriptor {
+                        label: Some(label),
+                        size: bytes.max(4),
+                        usage: wgpu::BufferUsages::STORAGE | extra,
+                        mapped_at_creation: false,
+                    })
+                };
+                let acts_buffer =
+                    storage("acts", u64::from(acts.len) * 4, wgpu::BufferUsages::empty());
+                let state = storage("state", state_len * 4, wgpu::BufferUsages::COPY_DST);
+                let io = storage(
+                    "io",
+                    io_len,
+                    wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
+                );
+                let readback = device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("readback"),
+                    size: u64::from(rows) * 256 * 4,
+                    usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                });
+                let step_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("step"),
+                    layout: &model.layouts[0],
+                    entries: &[
+                        wgpu::BindGroupEntry {
+                            binding: 0,
+                            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                                buffer: &params,
+                                offset: 0,
+                                size: wgpu::BufferSize::new(PARAMS_BYTES),
+                            }),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 1,
+                            resource: acts_buffer.as_entire_binding(),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 2,
+                            resource: state.as_entire_binding(),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 3,
+                            resource: io.as_entire_binding(),
+                        },
+                    ],
+                });
+                let constants_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("constants"),
+                    layout: &model.layouts[1],
+                    entries: &[wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: model.tables.as_entire_binding(),
+                    }],
+                });
+                GpuLanes {
+                    rows,
+                    state,
+                    io,
+                    readback,
+                    step_group,
+                    constants_group,
+                    dispatches,
+                    tables_at,
+                }
+            })
+            .await?;
+        Ok(lanes)
+    }
+
+    /// Lanes of this batch.
+    #[must_use]
+    pub fn lanes(&self) -> usize {
+        self.rows as usize
+    }
+
+    /// Returns every lane to the zero state (the start of a chunk).
+    pub fn reset(&self, context: &GpuContext) {
+        let mut encoder = context.device.create_command_encoder(&Default::default());
+        encoder.clear_buffer(&self.state, 0, None);
+        context.queue.submit([encoder.finish()]);
+    }
+
+    /// Feeds `bytes[lane]` to every lane and returns each lane's frequencies for its
+    /// next byte (256 per lane, total 2^16).
+    pub async fn step(
+        &self,
+        context: &GpuContext,
+        model: &GpuModel,
+        bytes: &[u8],
+    ) -> Result<Vec<[u32; 256]>, GpuError> {
+        if bytes.len() != self.lanes() {
+            return Err(GpuError::TooLarge(format!(
+                "{} bytes for {} lanes",
+                bytes.len(),
+                self.lanes()
+            )));
+        }
+        let words: Vec<u32> = bytes.iter().map(|&b| u32::from(b)).collect();
+        context
+            .checked("a step", || {
+                context
+                    .queue
+                    .write_buffer(&self.io, 0, bytemuck::cast_slice(&words));
+                let mut encoder = context.device.create_command_encoder(&Default::default());
+                {
+                    let mut pass = encoder.begin_compute_pass(&Default::default());
+                    pass.set_bind_group(1, &self.constants_group, &[]);
+                    for d in &self.dispatches {
+                        pass.set_pipeline(model.pipeline(d.entry));
+                        let offset = (u64::from(d.params) * PARAMS_STRIDE) as u32;
+                        pass.set_bind_group(0, &self.step_group, &[offset]);
+                        pass.dispatch_workgroups(d.workgroups.0, d.workgroups.1, 1);
+                    }
+                }
+                encoder.copy_buffer_to_buffer(
+                    &self.io,
+                    u64::from(self.tables_at) * 4,
+                    &self.readback,
+                    0,
+                    u64::from(self.rows) * 256 * 4,
+                );
+                context.queue.submit([encoder.finish()]);
+            })
+            .await?;
+        let bytes = context.read(&self.readback).await?;
+        let values: Vec<u32> = bytemuck::pod_collect_to_vec(&bytes);
+        Ok(values
+            .chunks_exact(256)
+            .map(|c| {
+                let mut table = [0u32; 256];
+                table.copy_from_slice(c);
+                table
+            })
+            .collect())
+    }
+}
+
+/// The dispatches of one step, in the order of `docs/engine.md`'s forward pass.
+fn record_step(rec: &mut Recorder<'_>, a: &Acts, tables_at: u32) {
+    let model = rec.model;
+    let m = &model.model;
+    let d = m.dims;
+    rec.push(
+        Entry::Embed,
+        Params {
+            width: d.d_model as u32,
+            dst: a.x,
+            table: model.at.embedding,
+            ..Params::default()
+        },
+    );
+    let per_layer = ((d.d_conv - 1) * d.d_inner + d.d_inner * d.d_state) as u32;
+    for (layer, (block, at)) in m.blocks.iter().zip(&model.at.blocks).enumerate() {
+        let history = layer as u32 * per_layer;
+        record_block(
+            rec,
+            a,
+            block,
+            at,
+            history,
+            history + ((d.d_conv - 1) * d.d_inner) as u32,
+        );
+    }
+    rec.linear(&m.head_hidden, model.at.head_hidden, a.x, a.head, true);
+    rec.linear(
+        &m.head_logits,
+        model.at.head_logits,
+        a.head,
+        a.logits,
+        false,
+    );
+    rec.push(
+        Entry::Softmax,
+        Params {
+            src: a.logits,
+            dst: tables_at,
+            table: model.at.exp2,
+            k: [
+                m.softmax.multiplier as u32,
+                u32::from(m.softmax.shift),
+                0,
+                0,
+                0,
+                0,
+            ],
+            ..Params::default()
+        },
+    );
+}
+
+fn record_block(
+    rec: &mut Recorder<'_>,
+    a: &Acts,
+    block: &crate::engine::model::QBlock,
+    at: &BlockAt,
+    history: u32,
+    ssm: u32,
+) {
+    let d = rec.model.dims;
+    rec.layer_norm(block.ln1_eps, a.x, a.normed);
+    rec.linear(&block.in_x, at.in_x, a.normed, a.x_in, false);
+    rec.linear(&block.in_z, at.in_z, a.normed, a.z, false);
+    rec.push(
+        Entry::Conv,
+        Params {
+            width: d.d_inner as u32,
+            src: a.x_in,
+            dst: a.u,
+            table: at.conv,
+            table2: at.silu_conv,
+            state: history,
+            k: [d.d_conv as u32, 0, 0, 0, 0, 0],
+            ..Params::default()
+        },
+    );
+    rec.linear(&block.x_delta, at.x_delta, a.u, a.delta_low, false);
+    rec.linear(&block.x_b, at.x_b, a.u, a.b, false);
+    rec.linear(&block.x_c, at.x_c, a.u, a.c, false);
+    rec.linear(&block.dt_proj, at.dt_proj, a.delta_low, a.delta_pre, false);
+    rec.lut(d.d_inner, at.softplus, a.delta_pre, a.delta, false);
+    let s = &block.scan;
+    rec.push(
+        Entry::Scan,
+        Params {
+            width: d.d_inner as u32,
+            inputs: d.d_state as u32,
+            src: a.u,
+            aux: a.delta,
+            aux2: a.b,
+            aux3: a.c,
+            aux4: a.z,
+            dst: a.gated,
+            table: at.scan,
+            table2: rec.model.at.exp2,
+            table3: at.silu_z,
+            state: ssm,
+            k: s.shifts().map(u32::from),
+            ..Params::default()
+        },
+    );
+    rec.linear(&block.out_proj, at.out_proj, a.gated, a.mixed, false);
+    rec.layer_norm(block.ln2_eps, a.mixed, a.normed);
+    rec.linear(&block.ff_expand, at.ff_expand, a.normed, a.hidden, false);
+    rec.lut(4 * d.d_model, at.gelu, a.hidden, a.activated, true);
+    rec.linear(
+        &block.ff_contract,
+        at.ff_contract,
+        a.activated,
+        a.update,
+        false,
+    );
+    rec.push(
+        Entry::Residual,
+        Params {
+            width: d.d_model as u32,
+            dst: a.x,
+            src: a.update,
+            ..Params::default()
+        },
+    );
+}
