@@ -2,6 +2,14 @@
 // convolution with SiLU, elementwise tables, and the selective scan. Each invocation owns
 // one (row, channel) and that lane's state of the channel, so rows and channels run in
 // any order.
+//
+// A row whose io byte is 256 or more is idle this step: it leaves its lane's state alone
+// (lanes of one batch may belong to different callers).
+
+/// Whether `row` takes part in this step.
+fn takes_part(row: u32) -> bool {
+    return io[row] < 256u;
+}
 
 /// One position of the depthwise convolution, then u = clamp16(silu(conv)).
 /// params: width = d_inner, src = x_in, dst = u, table = conv constants (W [d_inner][K],
@@ -11,7 +19,7 @@
 fn conv(@builtin(global_invocation_id) id: vec3<u32>) {
     let c = id.x;
     let row = id.y;
-    if c >= params.width || row >= params.rows {
+    if c >= params.width || row >= params.rows || !takes_part(row) {
         return;
     }
     let channels = params.width;
@@ -62,7 +70,7 @@ const TERM_LIMIT: i32 = 536870912; // 2^29
 fn scan(@builtin(global_invocation_id) id: vec3<u32>) {
     let c = id.x;
     let row = id.y;
-    if c >= params.width || row >= params.rows {
+    if c >= params.width || row >= params.rows || !takes_part(row) {
         return;
     }
     let channels = params.width;

@@ -2,7 +2,8 @@
 // and 2.1, and the block's x ← clamp16(x + ·)).
 
 /// x[r] = embedding[byte[r]]. params: width = d_model, dst = x, table = embedding
-/// [256][d_model]; the bytes are io[0 .. rows]. Dispatch: x over features, y over rows.
+/// [256][d_model]; the bytes are io[0 .. rows] (256 or more: the row is idle, mixer.wgsl).
+/// Dispatch: x over features, y over rows.
 @compute @workgroup_size(64)
 fn embed(@builtin(global_invocation_id) id: vec3<u32>) {
     let i = id.x;

@@ -84,6 +84,15 @@ pub trait Predictor: Sync {
     /// Whatever the model's machinery reports.
     fn advance(&self, lanes: &mut [Self::Lane], bytes: &[u8]) -> Result<(), PredictError>;
 
+    /// How many chunks this predictor wants coded in lock step, one [`Predictor::predict`]
+    /// and [`Predictor::advance`] per byte position for all of them, when encoding too.
+    /// 0 (the default): the codec codes chunks one by one with
+    /// [`Predictor::chunk_tables`], on its threads. A GPU asks for many: its cost is per
+    /// step, not per lane. Either way the bytes written are the same.
+    fn lock_step_lanes(&self) -> usize {
+        0
+    }
+
     /// Teacher-forced tables for a whole chunk: calls `each(table_i)` for `i` in order,
     /// where `table_i` predicts `chunk[i]` from `chunk[..i]`.
     ///

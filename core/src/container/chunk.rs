@@ -43,6 +43,63 @@ pub(crate) fn encode_chunk<P: Predictor>(
     })
 }
 
+/// Encodes a group of chunks in lock step (for predictors that ask for it,
+/// [`Predictor::lock_step_lanes`]): one `predict` and one `advance` per byte position for
+/// the whole group, teacher-forced. Gives the same streams as [`encode_chunk`].
+// `position` indexes every active chunk, which an iterator over one cannot express.
+#[allow(clippy::needless_range_loop)]
+pub(crate) fn encode_group<P: Predictor>(
+    predictor: &P,
+    chunks: &[&[u8]],
+) -> Result<Vec<EncodedChunk>, ContainerError> {
+    let mut order: Vec<usize> = (0..chunks.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(chunks[i].len()));
+    let mut lanes: Vec<P::Lane> = order.iter().map(|_| predictor.new_lane()).collect();
+    let mut encoders: Vec<RangeEncoder> = order
+        .iter()
+        .map(|&i| RangeEncoder::with_capacity(chunks[i].len() / 2))
+        .collect();
+    let mut tables = vec![FrequencyTable::uniform(); chunks.len()];
+    let mut bytes = vec![0u8; chunks.len()];
+    let longer_than = |position: usize| {
+        order
+            .iter()
+            .take_while(|&&i| chunks[i].len() > position)
+            .count()
+    };
+    let longest = order.first().map_or(0, |&i| chunks[i].len());
+    for position in 0..longest {
+        let active = longer_than(position);
+        predictor
+            .predict(&mut lanes[..active], &mut tables[..active])
+            .map_err(ContainerError::Predictor)?;
+        for (((byte, encoder), table), &i) in bytes[..active]
+            .iter_mut()
+            .zip(&mut encoders)
+            .zip(&tables)
+            .zip(&order)
+        {
+            *byte = chunks[i][position];
+            encoder.encode(table, *byte);
+        }
+        // The last byte of a chunk needs no prediction after it.
+        let continuing = longer_than(position + 1);
+        if continuing > 0 {
+            predictor
+                .advance(&mut lanes[..continuing], &bytes[..continuing])
+                .map_err(ContainerError::Predictor)?;
+        }
+    }
+    let mut in_order: Vec<Option<EncodedChunk>> = chunks.iter().map(|_| None).collect();
+    for (encoder, &i) in encoders.into_iter().zip(&order) {
+        in_order[i] = Some(EncodedChunk {
+            crc: crc32fast::hash(chunks[i]),
+            stream: encoder.finish(),
+        });
+    }
+    Ok(in_order.into_iter().flatten().collect())
+}
+
 /// One chunk to decode.
 #[derive(Clone, Copy)]
 pub(crate) struct ChunkJob<'a> {

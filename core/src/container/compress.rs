@@ -3,7 +3,7 @@
 use std::io::{Read, Write};
 
 use super::ContainerError;
-use super::chunk::{EncodedChunk, encode_chunk, map_in_parallel};
+use super::chunk::{EncodedChunk, encode_chunk, encode_group, map_in_parallel};
 use super::format::{
     ChunkKind, DEFAULT_CHUNK_LEN, FORMAT_VERSION, Footer, Header, MAX_MODEL_LEN, RecordHeader,
     TAG_END, validate_chunk_len,
@@ -71,7 +71,8 @@ pub fn compress<P: Predictor>(
     write_header(predictor, &mut output, options)?;
 
     let chunk_len = options.chunk_len as usize;
-    let batch_chunks = effective_batch(options.batch_chunks);
+    let lock_step = predictor.lock_step_lanes();
+    let batch_chunks = effective_batch(options.batch_chunks).max(lock_step);
     let mut buffer = vec![0u8; chunk_len * batch_chunks];
     let mut stream_lens: Vec<u32> = Vec::new();
     let mut original_len = 0u64;
@@ -79,14 +80,14 @@ pub fn compress<P: Predictor>(
     loop {
         let filled = read_full(&mut input, &mut buffer)?;
         let chunks: Vec<&[u8]> = buffer[..filled].chunks(chunk_len).collect();
-        let encoded = map_in_parallel(&chunks, |chunk| encode_chunk(predictor, chunk));
-        for (chunk, coded) in chunks.iter().zip(encoded) {
+        let encoded = encode_batch(predictor, &chunks, lock_step);
+        for (chunk, coded) in chunks.iter().zip(encoded?) {
             let short = chunk.len() < chunk_len;
             let record = write_record(
                 &mut output,
                 chunk,
                 short,
-                &coded?,
+                &coded,
                 options.store_incompressible,
             )?;
             if record.kind == ChunkKind::Stored {
@@ -113,6 +114,28 @@ pub fn compress<P: Predictor>(
         chunk_count: stream_lens.len() as u32,
         stored_chunks,
     })
+}
+
+/// Encodes a batch of chunks: one by one on the codec's threads, or in lock-step groups
+/// of `lock_step` chunks for predictors that ask for it (the same streams either way).
+/// The first error in chunk order wins.
+fn encode_batch<P: Predictor>(
+    predictor: &P,
+    chunks: &[&[u8]],
+    lock_step: usize,
+) -> Result<Vec<EncodedChunk>, ContainerError> {
+    if lock_step == 0 {
+        return map_in_parallel(chunks, |chunk| encode_chunk(predictor, chunk))
+            .into_iter()
+            .collect();
+    }
+    let groups: Vec<&[&[u8]]> = chunks.chunks(lock_step).collect();
+    let coded = map_in_parallel(&groups, |group| encode_group(predictor, group));
+    let mut out = Vec::with_capacity(chunks.len());
+    for group in coded {
+        out.extend(group?);
+    }
+    Ok(out)
 }
 
 /// Compresses a buffer into a new `.boa` byte vector.

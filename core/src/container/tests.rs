@@ -93,6 +93,83 @@ fn file_does_not_depend_on_batch_size_and_any_batch_decodes_it() {
     }
 }
 
+/// A predictor that asks the codec to encode its chunks in lock step, as a GPU does.
+struct LockStep(AdaptiveOrder1, usize);
+
+impl Predictor for LockStep {
+    type Lane = <AdaptiveOrder1 as Predictor>::Lane;
+
+    fn fingerprint(&self) -> ModelFingerprint {
+        self.0.fingerprint()
+    }
+
+    fn new_lane(&self) -> Self::Lane {
+        self.0.new_lane()
+    }
+
+    fn predict(
+        &self,
+        lanes: &mut [Self::Lane],
+        tables: &mut [crate::FrequencyTable],
+    ) -> Result<(), crate::predictor::PredictError> {
+        self.0.predict(lanes, tables)
+    }
+
+    fn advance(
+        &self,
+        lanes: &mut [Self::Lane],
+        bytes: &[u8],
+    ) -> Result<(), crate::predictor::PredictError> {
+        self.0.advance(lanes, bytes)
+    }
+
+    fn chunk_tables(
+        &self,
+        _: &[u8],
+        _: &mut dyn FnMut(&crate::FrequencyTable),
+    ) -> Result<(), crate::predictor::PredictError> {
+        Err("a lock-step predictor is never asked for a chunk's tables".into())
+    }
+
+    fn lock_step_lanes(&self) -> usize {
+        self.1
+    }
+}
+
+#[test]
+fn lock_step_encoding_writes_the_same_file() {
+    let data = sample(20_500, 4);
+    let reference =
+        compress_to_vec(&AdaptiveOrder1::default(), &data, &options(1000)).expect("compress");
+    for lanes in [1, 3, 8, 64] {
+        let model = LockStep(AdaptiveOrder1::default(), lanes);
+        for batch_chunks in [0, 1, 5] {
+            let opts = CompressOptions {
+                batch_chunks,
+                ..options(1000)
+            };
+            let file = compress_to_vec(&model, &data, &opts).expect("compress");
+            assert!(
+                file == reference,
+                "{lanes} lanes, batches of {batch_chunks}"
+            );
+        }
+    }
+    // A short last chunk, and a chunk of one byte.
+    for len in [1, 999, 1001] {
+        let data = sample(len, 5);
+        assert_eq!(
+            compress_to_vec(
+                &LockStep(AdaptiveOrder1::default(), 4),
+                &data,
+                &options(1000)
+            )
+            .expect("compress"),
+            compress_to_vec(&AdaptiveOrder1::default(), &data, &options(1000)).expect("compress")
+        );
+    }
+}
+
 /// A reader that hands out at most 3 bytes per call, like a slow pipe.
 struct Trickle<'a>(&'a [u8]);
 

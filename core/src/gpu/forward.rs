@@ -258,6 +258,8 @@ pub struct GpuLanes {
     dispatches: Vec<Dispatch>,
     /// Offset of the frequency tables in `io` (u32 values).
     tables_at: u32,
+    /// Values of state per lane.
+    state_stride: u32,
 }
 
 /// Builds the dispatch list of one step and the sizes of its buffers.
@@ -501,6 +503,7 @@ impl GpuLanes {
                     constants_group,
                     dispatches,
                     tables_at,
+                    state_stride,
                 }
             })
             .await?;
@@ -520,22 +523,37 @@ impl GpuLanes {
         context.queue.submit([encoder.finish()]);
     }
 
-    /// Feeds `bytes[lane]` to every lane and returns each lane's frequencies for its
-    /// next byte (256 per lane, total 2^16).
+    /// Returns `lane` to the zero state; `false` if there is no such lane.
+    pub fn reset_lane(&self, context: &GpuContext, lane: usize) -> bool {
+        if lane >= self.lanes() {
+            return false;
+        }
+        let stride = u64::from(self.state_stride) * 4;
+        let mut encoder = context.device.create_command_encoder(&Default::default());
+        encoder.clear_buffer(&self.state, lane as u64 * stride, Some(stride));
+        context.queue.submit([encoder.finish()]);
+        true
+    }
+
+    /// Feeds `inputs[lane]` to every lane that has one (`None`: the lane sits this step
+    /// out, its state untouched) and returns each lane's frequencies for its next byte
+    /// (256 per lane, total 2^16; meaningless for idle lanes).
     pub async fn step(
         &self,
         context: &GpuContext,
         model: &GpuModel,
-        bytes: &[u8],
+        inputs: &[Option<u8>],
     ) -> Result<Vec<[u32; 256]>, GpuError> {
-        if bytes.len() != self.lanes() {
+        if inputs.len() != self.lanes() {
             return Err(GpuError::TooLarge(format!(
-                "{} bytes for {} lanes",
-                bytes.len(),
+                "{} inputs for {} lanes",
+                inputs.len(),
                 self.lanes()
             )));
         }
-        let words: Vec<u32> = bytes.iter().map(|&b| u32::from(b)).collect();
+        /// The io value of an idle row (`shaders/mixer.wgsl`).
+        const IDLE: u32 = 256;
+        let words: Vec<u32> = inputs.iter().map(|b| b.map_or(IDLE, u32::from)).collect();
         context
             .checked("a step", || {
                 context

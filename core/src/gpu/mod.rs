@@ -11,12 +11,16 @@ mod context;
 mod fixed_check;
 mod forward;
 mod pack;
+#[cfg(not(target_arch = "wasm32"))]
+mod predictor;
 #[cfg(test)]
 mod tests;
 
 pub use context::{AdapterSummary, GpuContext, list_adapters};
 pub use fixed_check::{FixedCheck, FixedOp};
 pub use forward::{GpuLanes, GpuModel};
+#[cfg(not(target_arch = "wasm32"))]
+pub use predictor::{DEFAULT_LANES_PER_BATCH, GpuLane, GpuPredictor};
 
 /// Why GPU work could not be done. The CPU engine computes the same bytes, so a caller
 /// may fall back to it on any of these.

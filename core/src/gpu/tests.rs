@@ -278,7 +278,7 @@ mod forward {
         let len = chunks[0].len();
         let mut out = vec![vec![frequencies(&FrequencyTable::uniform())]; chunks.len()];
         for t in 0..len - 1 {
-            let bytes: Vec<u8> = chunks.iter().map(|c| c[t]).collect();
+            let bytes: Vec<Option<u8>> = chunks.iter().map(|c| Some(c[t])).collect();
             let tables = pollster::block_on(lanes.step(context, &model, &bytes)).expect("step");
             for (lane, table) in out.iter_mut().zip(tables) {
                 lane.push(table);
@@ -323,5 +323,94 @@ mod forward {
         let want = String::from_utf8(golden("engine-tables.blake3")).expect("text");
         assert_eq!(got[0].len(), 300);
         assert_eq!(hasher.finalize().to_hex().as_str(), want.trim());
+    }
+}
+
+mod codec {
+    use super::gpu;
+    use crate::container::{
+        CompressOptions, DecompressOptions, compress_to_vec, decompress_to_vec,
+    };
+    use crate::engine::Engine;
+    use crate::gpu::{GpuContext, GpuPredictor};
+
+    fn golden(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/golden")
+            .join(name);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// The golden model on the GPU, `lanes` per batch (`None` without an adapter).
+    fn predictor(lanes: usize) -> Option<(Engine, GpuPredictor)> {
+        gpu()?;
+        let engine = Engine::from_bytes(&golden("engine-tiny.boam")).expect("golden model");
+        let context = GpuContext::new_blocking().expect("a second device");
+        let predictor = GpuPredictor::new(context, &engine, lanes).expect("the model");
+        Some((engine, predictor))
+    }
+
+    #[test]
+    fn gpu_encoding_writes_the_golden_file() {
+        let input = golden("engine-input.bin");
+        let options = CompressOptions {
+            chunk_len: 1024,
+            store_incompressible: false,
+            ..CompressOptions::default()
+        };
+        for lanes in [1, 3, 16] {
+            let Some((_, predictor)) = predictor(lanes) else {
+                return;
+            };
+            let file = compress_to_vec(&predictor, &input, &options).expect("compress");
+            assert!(
+                file == golden("engine-input.boa"),
+                "{lanes} lanes per batch"
+            );
+        }
+    }
+
+    #[test]
+    fn gpu_decoding_restores_the_golden_input() {
+        let input = golden("engine-input.bin");
+        let file = golden("engine-input.boa");
+        for (lanes_per_batch, lanes) in [(7, 2), (64, 5), (4, 3)] {
+            let Some((_, predictor)) = predictor(lanes_per_batch) else {
+                return;
+            };
+            let options = DecompressOptions {
+                lanes,
+                batch_chunks: 0,
+            };
+            let restored = decompress_to_vec(&predictor, &file, &options).expect("decompress");
+            assert!(
+                restored == input,
+                "batches of {lanes_per_batch}, {lanes} lanes"
+            );
+        }
+    }
+
+    #[test]
+    fn cpu_and_gpu_read_each_others_files_and_agree_on_corruption() {
+        let Some((engine, predictor)) = predictor(8) else {
+            return;
+        };
+        let data: Vec<u8> = golden("engine-input.bin").repeat(2);
+        let options = CompressOptions {
+            chunk_len: 700,
+            ..CompressOptions::default()
+        };
+        let by_cpu = compress_to_vec(&engine, &data, &options).expect("cpu");
+        let by_gpu = compress_to_vec(&predictor, &data, &options).expect("gpu");
+        assert!(by_cpu == by_gpu, "the backends wrote different files");
+        let lanes = DecompressOptions::default();
+        assert!(decompress_to_vec(&predictor, &by_cpu, &lanes).expect("gpu") == data);
+        assert!(decompress_to_vec(&engine, &by_gpu, &lanes).expect("cpu") == data);
+        let mut corrupt = by_gpu.clone();
+        let middle = corrupt.len() / 2;
+        corrupt[middle] ^= 0x10;
+        let on_cpu = decompress_to_vec(&engine, &corrupt, &lanes).expect_err("corrupt");
+        let on_gpu = decompress_to_vec(&predictor, &corrupt, &lanes).expect_err("corrupt");
+        assert_eq!(on_cpu.to_string(), on_gpu.to_string());
     }
 }
