@@ -10,6 +10,7 @@ use boa_core::model::{BoaBytePredictor, ModelConfig};
 use boa_core::quantize::{QuantizeOptions, quantize};
 use boa_core::train::{DeviceKind, Precision};
 
+use crate::backend::{Backend, with_predictor};
 use crate::cli::BenchEngineArgs;
 
 /// An engine for each requested model: `.boam` files, or presets with seeded random
@@ -67,10 +68,30 @@ pub fn run(args: &BenchEngineArgs) -> anyhow::Result<ExitCode> {
         args.runs
     );
     println!(
-        "| model | ratio | compress KB/s (median) | min–max | decompress KB/s (median) | min–max |"
+        "| model | backend | lanes | ratio | compress KB/s (median) | min–max | decompress KB/s (median) | min–max |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for (name, engine) in engines(args, &data)? {
+        for &lanes in &args.lanes {
+            let engine = Engine::new(engine.model().clone())?;
+            let backend =
+                Backend::open_with_lanes(engine, args.engine.backend, false, Some(lanes))?;
+            bench_one(args, &pool, &data, &name, &backend, lanes)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One row of the table: `runs` round trips of `data` through `backend`.
+fn bench_one(
+    args: &BenchEngineArgs,
+    pool: &rayon::ThreadPool,
+    data: &[u8],
+    name: &str,
+    backend: &Backend,
+    lanes: usize,
+) -> anyhow::Result<()> {
+    {
         // Every chunk coded, so that decoding runs the engine on every byte.
         let options = CompressOptions {
             chunk_len: args.chunk_len,
@@ -78,10 +99,10 @@ pub fn run(args: &BenchEngineArgs) -> anyhow::Result<ExitCode> {
             ..CompressOptions::default()
         };
         let chunks = data.len().div_ceil(args.chunk_len.max(1) as usize) as u64;
-        let lanes = if args.lanes == 0 {
-            pool.install(|| crate::codec_cmds::auto_lanes(chunks))
+        let lanes = if lanes == 0 {
+            pool.install(|| backend.auto_lanes(chunks))
         } else {
-            args.lanes
+            lanes
         };
         let decode = DecompressOptions {
             lanes,
@@ -91,10 +112,11 @@ pub fn run(args: &BenchEngineArgs) -> anyhow::Result<ExitCode> {
         for _ in 0..args.runs {
             let result: anyhow::Result<()> = pool.install(|| {
                 let started = Instant::now();
-                let packed = compress_to_vec(&engine, &data, &options)?;
+                let packed = with_predictor!(backend, |p| compress_to_vec(p, data, &options))?;
                 compress_rates.push(data.len() as f64 / 1000.0 / started.elapsed().as_secs_f64());
                 let started = Instant::now();
-                let unpacked = decompress_to_vec(&engine, &packed, &decode)?;
+                let unpacked =
+                    with_predictor!(backend, |p| decompress_to_vec(p, &packed, &decode))?;
                 decompress_rates.push(data.len() as f64 / 1000.0 / started.elapsed().as_secs_f64());
                 if unpacked != data {
                     bail!("round trip differs for {name}");
@@ -107,8 +129,9 @@ pub fn run(args: &BenchEngineArgs) -> anyhow::Result<ExitCode> {
         let (c, c_min, c_max) = median(compress_rates);
         let (d, d_min, d_max) = median(decompress_rates);
         println!(
-            "| {name} | {ratio:.3} | {c:.1} | {c_min:.1}–{c_max:.1} | {d:.1} | {d_min:.1}–{d_max:.1} |"
+            "| {name} | {} | {lanes} | {ratio:.3} | {c:.1} | {c_min:.1}–{c_max:.1} | {d:.1} | {d_min:.1}–{d_max:.1} |",
+            backend.describe()
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

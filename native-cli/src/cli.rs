@@ -6,6 +6,8 @@ use boa_core::model::Preset;
 use boa_core::train::{DeviceKind, Precision};
 use clap::{Args, Parser, Subcommand};
 
+use crate::backend::BackendChoice;
+
 /// boa: lossless compression with a neural byte model that decodes anywhere, bit for bit.
 #[derive(Debug, Parser)]
 #[command(name = "boa", version, about, long_about = None)]
@@ -45,6 +47,18 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Measure the integer engine's compression and decompression throughput.
     BenchEngine(BenchEngineArgs),
+    /// List the engines this machine can run (CPU, GPU adapters) and what `auto` picks.
+    Backends,
+}
+
+/// Where the integer engine runs (`compress`, `decompress`, `verify`, `bench-engine`,
+/// `run`).
+#[derive(Debug, Args)]
+pub struct BackendArgs {
+    /// auto (a hardware GPU when there is one, else the CPU), cpu or gpu. Every backend
+    /// writes the same bytes.
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    pub backend: BackendChoice,
 }
 
 #[derive(Debug, Args)]
@@ -233,6 +247,8 @@ pub struct CompressArgs {
     pub chunk_len: u32,
     #[command(flatten)]
     pub out: OutputArgs,
+    #[command(flatten)]
+    pub engine: BackendArgs,
 }
 
 #[derive(Debug, Args)]
@@ -250,6 +266,8 @@ pub struct DecompressArgs {
     pub lanes: usize,
     #[command(flatten)]
     pub out: OutputArgs,
+    #[command(flatten)]
+    pub engine: BackendArgs,
 }
 
 #[derive(Debug, Args)]
@@ -265,6 +283,8 @@ pub struct VerifyArgs {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub engine: BackendArgs,
 }
 
 #[derive(Debug, Args)]
@@ -284,15 +304,19 @@ pub struct BenchEngineArgs {
     /// Chunk length in bytes.
     #[arg(long, default_value_t = DEFAULT_CHUNK_LEN)]
     pub chunk_len: u32,
-    /// Lanes per decoding step (0: the chunks spread over the threads, at most 16).
-    #[arg(long, default_value_t = 0)]
-    pub lanes: usize,
+    /// Lanes per decoding step (0: the chunks spread over the threads, at most 16; on a
+    /// GPU, `BOA_GPU_STREAMS` or 256); several values give one row each (a sweep; on a
+    /// GPU each is also the batch size).
+    #[arg(long, value_delimiter = ',', default_values_t = [0])]
+    pub lanes: Vec<usize>,
     /// Threads (0: all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// Timed runs (the median is reported).
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
+    #[command(flatten)]
+    pub engine: BackendArgs,
 }
 
 #[derive(Debug, Args)]
@@ -350,6 +374,8 @@ pub struct RunArgs {
     /// Only run the baseline compressors (xz, zlib, zstd, brotli) on the file to compress.
     #[arg(long)]
     pub comparison_baseline_only: bool,
+    #[command(flatten)]
+    pub engine: BackendArgs,
 }
 
 #[derive(Debug, Args)]

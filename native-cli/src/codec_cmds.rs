@@ -19,6 +19,7 @@ use boa_core::container::{
 use boa_core::engine::Engine;
 use serde_json::json;
 
+use crate::backend::{Backend, BackendChoice, with_predictor};
 use crate::bundled;
 use crate::cli::{CompressArgs, DecompressArgs, OutputArgs, VerifyArgs};
 use crate::io::{self, Source};
@@ -107,6 +108,8 @@ pub struct Compression {
     pub embed_model: bool,
     /// Chunk length in bytes.
     pub chunk_len: u32,
+    /// Where the engine runs (the bytes are the same on every backend).
+    pub backend: BackendChoice,
 }
 
 pub fn compress(args: &CompressArgs) -> anyhow::Result<ExitCode> {
@@ -114,6 +117,7 @@ pub fn compress(args: &CompressArgs) -> anyhow::Result<ExitCode> {
         model: args.model.clone(),
         embed_model: args.embed_model,
         chunk_len: args.chunk_len,
+        backend: args.engine.backend,
     };
     compress_file(&args.input, &compression, &Output::from(&args.out))?;
     Ok(ExitCode::SUCCESS)
@@ -142,6 +146,7 @@ pub fn compress_file(
     io::check_output(&source, &sink, out.force)?;
     io::refuse_binary_to_terminal(&sink, out.force)?;
     let (engine, model_bytes) = load_engine_or_default(compression.model.as_deref())?;
+    let backend = Backend::open(engine, compression.backend, out.quiet)?;
     let input = source.open()?;
     let options = CompressOptions {
         chunk_len: compression.chunk_len,
@@ -152,13 +157,13 @@ pub fn compress_file(
     let started = Instant::now();
     let mut summary = None;
     io::write_sink(&sink, out.force, |writer| {
-        let done = boa_core::container::compress(
-            &engine,
+        let done = with_predictor!(&backend, |predictor| boa_core::container::compress(
+            predictor,
             BufReader::new(input),
             writer,
             &options,
             &mut |n| bar.set_position(n),
-        )
+        ))
         .with_context(|| format!("cannot compress {}", source.display()))?;
         summary = Some(done);
         Ok(())
@@ -170,7 +175,7 @@ pub fn compress_file(
     if !out.quiet {
         let s = &summary;
         eprintln!(
-            "{} → {}: {} → {} bytes (ratio {:.3}), {} chunk(s){}, {:.2} s, {}",
+            "{} → {}: {} → {} bytes (ratio {:.3}), {} chunk(s){}, {:.2} s, {}{}",
             source.display(),
             sink.display(),
             s.original_len,
@@ -179,7 +184,8 @@ pub fn compress_file(
             s.chunk_count,
             stored_note(s.stored_chunks),
             seconds,
-            rate(s.original_len, seconds)
+            rate(s.original_len, seconds),
+            on_gpu_note(&backend)
         );
     }
     Ok(summary)
@@ -193,6 +199,15 @@ fn stored_note(stored: u32) -> String {
         format!(
             " ({stored} stored as they are: the model does not predict them better than 8 bits per byte)"
         )
+    }
+}
+
+/// ` on GPU (adapter)` for summaries, nothing on the CPU.
+fn on_gpu_note(backend: &Backend) -> String {
+    match backend {
+        Backend::Cpu(_) => String::new(),
+        #[cfg(feature = "gpu")]
+        Backend::Gpu(_) => format!(" on {}", backend.describe()),
     }
 }
 
@@ -240,6 +255,7 @@ pub fn decompress(args: &DecompressArgs) -> anyhow::Result<ExitCode> {
         &args.input,
         args.model.as_deref(),
         args.lanes,
+        args.engine.backend,
         &Output::from(&args.out),
     )?;
     Ok(ExitCode::SUCCESS)
@@ -252,6 +268,7 @@ pub fn decompress_file(
     input: &Path,
     model: Option<&Path>,
     lanes: usize,
+    backend: BackendChoice,
     out: &Output,
 ) -> anyhow::Result<u64> {
     let source = Source::parse(input);
@@ -261,9 +278,10 @@ pub fn decompress_file(
     let sizes = boa_file_sizes(&source);
     let decoder = StreamDecoder::new(BufReader::new(source.open()?)).with_context(context)?;
     let engine = decoding_engine(model, &decoder, &source)?;
+    let backend = Backend::open(engine, backend, out.quiet)?;
     let lanes = match (lanes, sizes) {
-        (0, Some((_, chunks))) => auto_lanes(chunks),
-        (0, None) => container::MAX_LANES,
+        (0, Some((_, chunks))) => backend.auto_lanes(chunks),
+        (0, None) => backend.auto_lanes(u64::MAX),
         (lanes, _) => lanes,
     };
     let options = DecompressOptions {
@@ -274,10 +292,14 @@ pub fn decompress_file(
     let started = Instant::now();
     let mut total = 0;
     io::write_sink(&sink, out.force, |writer| {
-        total = decoder
-            .decode_into(&engine, writer, &options, &mut |n| bar.set_position(n))
-            .with_context(context)?
-            .original_len;
+        total = with_predictor!(&backend, |predictor| decoder.decode_into(
+            predictor,
+            writer,
+            &options,
+            &mut |n| bar.set_position(n)
+        ))
+        .with_context(context)?
+        .original_len;
         Ok(())
     })?;
     bar.finish_and_clear();
@@ -285,12 +307,13 @@ pub fn decompress_file(
     let seconds = started.elapsed().as_secs_f64();
     if !out.quiet {
         eprintln!(
-            "{} → {}: {} bytes, checksums verified, {:.2} s, {}",
+            "{} → {}: {} bytes, checksums verified, {:.2} s, {}{}",
             source.display(),
             sink.display(),
             total,
             seconds,
-            rate(total, seconds)
+            rate(total, seconds),
+            on_gpu_note(&backend)
         );
     }
     Ok(total)
@@ -298,6 +321,7 @@ pub fn decompress_file(
 
 pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let (engine, _) = load_engine_or_default(args.model.as_deref())?;
+    let backend = Backend::open(engine, args.engine.backend, args.json)?;
     let data = std::fs::read(&args.input)
         .with_context(|| format!("cannot read {}", args.input.display()))?;
     let options = CompressOptions {
@@ -305,18 +329,15 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         ..CompressOptions::default()
     };
     let started = Instant::now();
-    let packed = compress_to_vec(&engine, &data, &options)?;
+    let packed = with_predictor!(&backend, |p| compress_to_vec(p, &data, &options))?;
     let compress_seconds = started.elapsed().as_secs_f64();
     let chunks = data.len().div_ceil(args.chunk_len.max(1) as usize) as u64;
     let started = Instant::now();
-    let unpacked = decompress_to_vec(
-        &engine,
-        &packed,
-        &DecompressOptions {
-            lanes: auto_lanes(chunks),
-            batch_chunks: 0,
-        },
-    )?;
+    let decode = DecompressOptions {
+        lanes: backend.auto_lanes(chunks),
+        batch_chunks: 0,
+    };
+    let unpacked = with_predictor!(&backend, |p| decompress_to_vec(p, &packed, &decode))?;
     let decompress_seconds = started.elapsed().as_secs_f64();
     let identical = unpacked == data;
     if args.json {
@@ -325,6 +346,7 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             "compressed_bytes": packed.len(),
             "ratio": data.len() as f64 / packed.len().max(1) as f64,
             "identical": identical,
+            "backend": backend.describe(),
             "compress_seconds": compress_seconds,
             "decompress_seconds": decompress_seconds,
         });

@@ -3,6 +3,7 @@
 //! Exit codes: 0 success; 1 failure (unreadable, corrupt or mismatched input, I/O
 //! errors); 2 invalid command line. A closed output pipe ends the program quietly with 0.
 
+mod backend;
 mod baseline;
 mod baselines;
 mod bench_engine;
@@ -10,6 +11,7 @@ mod bundled;
 mod cli;
 mod codec_cmds;
 mod demo;
+mod environment;
 mod eval;
 mod info;
 mod io;
@@ -27,6 +29,7 @@ use clap::Parser;
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    environment::prepare();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -54,6 +57,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Decompress(args) => codec_cmds::decompress(&args),
         Command::Verify(args) => codec_cmds::verify(&args),
         Command::BenchEngine(args) => bench_engine::run(&args),
+        Command::Backends => backend::list(),
     }
 }
 

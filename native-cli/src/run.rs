@@ -57,6 +57,8 @@ struct Plan {
     /// Folder of the products.
     folder: PathBuf,
     progress: bool,
+    /// Where the engine compresses and decompresses.
+    backend: crate::backend::BackendChoice,
 }
 
 impl Plan {
@@ -115,6 +117,7 @@ fn plan(args: &RunArgs) -> anyhow::Result<Plan> {
         model_given,
         resume: args.resume,
         folder,
+        backend: args.engine.backend,
     })
 }
 
@@ -262,6 +265,7 @@ fn compress(plan: &Plan) -> anyhow::Result<u64> {
         model: Some(plan.model_file.clone()),
         embed_model: false,
         chunk_len: chunk_len(plan, len),
+        backend: plan.backend,
     };
     compress_file(&input, &compression, &output_to(plan.compressed(), plan))?;
     Ok(len)
@@ -282,6 +286,7 @@ fn decompress(plan: &Plan) -> anyhow::Result<u64> {
         &input,
         Some(&plan.model_file),
         0,
+        plan.backend,
         &output_to(plan.decompressed(), plan),
     )
 }

@@ -458,3 +458,124 @@ fn incompressible_input_grows_by_the_framing_only() {
         }
     }
 }
+
+/// Whether this machine has a GPU adapter (lavapipe counts); with `CI=true` it must.
+fn has_gpu_adapter() -> bool {
+    let output = boa().arg("backends").output().expect("run");
+    let listed = String::from_utf8_lossy(&output.stdout).contains("\ngpu: ")
+        && !String::from_utf8_lossy(&output.stdout).contains("gpu: no adapter");
+    if !listed {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "CI=true, so a GPU adapter (lavapipe) must be present"
+        );
+        eprintln!("skipped: no GPU adapter");
+    }
+    listed
+}
+
+#[test]
+fn backends_lists_the_engines_and_what_auto_picks() {
+    boa()
+        .arg("backends")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("cpu: the integer engine on"))
+        .stdout(predicate::str::contains("auto picks: "));
+}
+
+#[test]
+fn gpu_and_cpu_write_the_same_file_and_read_each_others() {
+    if !has_gpu_adapter() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/km3-amplitudes.bin"),
+    )
+    .expect("bundled sample");
+    let input = dir.path().join("in.bin");
+    std::fs::write(&input, &data[100_000..112_000]).expect("write");
+    let out = |name: &str| dir.path().join(name);
+    for backend in ["cpu", "gpu"] {
+        boa()
+            .args([
+                "compress",
+                "--chunk-len",
+                "3000",
+                "--backend",
+                backend,
+                "-o",
+            ])
+            .arg(out(&format!("{backend}.boa")))
+            .arg(&input)
+            .assert()
+            .success();
+    }
+    let cpu = std::fs::read(out("cpu.boa")).expect("read");
+    assert!(
+        cpu == std::fs::read(out("gpu.boa")).expect("read"),
+        "the files differ"
+    );
+    for (file, backend) in [("cpu.boa", "gpu"), ("gpu.boa", "cpu")] {
+        let restored = out(&format!("{file}.{backend}"));
+        boa()
+            .args(["decompress", "--backend", backend, "-o"])
+            .arg(&restored)
+            .arg(out(file))
+            .assert()
+            .success();
+        assert!(std::fs::read(&restored).expect("read") == data[100_000..112_000]);
+    }
+    // A corrupt file is the same clear error on both backends.
+    let mut corrupt = cpu;
+    let middle = corrupt.len() / 2;
+    corrupt[middle] ^= 0x04;
+    std::fs::write(out("corrupt.boa"), &corrupt).expect("write");
+    let message = |backend: &str| {
+        let output = boa()
+            .args(["decompress", "--backend", backend, "-c"])
+            .arg(out("corrupt.boa"))
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(1));
+        String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .filter(|l| l.starts_with("boa: error"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(message("cpu"), message("gpu"));
+}
+
+#[test]
+fn without_an_adapter_auto_uses_the_cpu_and_gpu_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in.bin");
+    std::fs::write(&input, b"some bytes to compress").expect("write");
+    // No Vulkan driver: what a machine without a GPU stack sees.
+    let no_driver = |cmd: &mut Command| {
+        cmd.env("VK_DRIVER_FILES", "/nonexistent/icd.json")
+            .env("VK_ICD_FILENAMES", "/nonexistent/icd.json")
+            .env("WGPU_BACKEND", "vulkan");
+    };
+    let mut auto = boa();
+    no_driver(&mut auto);
+    auto.args(["compress", "-c"])
+        .arg(&input)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("using the CPU"));
+    let mut gpu = boa();
+    no_driver(&mut gpu);
+    gpu.args(["compress", "--backend", "gpu", "-o"])
+        .arg(dir.path().join("out.boa"))
+        .arg(&input)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--backend gpu: no GPU adapter"));
+    assert!(
+        !dir.path().join("out.boa").exists(),
+        "an output was left behind"
+    );
+}

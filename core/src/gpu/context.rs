@@ -42,18 +42,29 @@ impl AdapterSummary {
     }
 }
 
+/// Vulkan, Metal, DX12 or the browser's WebGPU (not GL: its compute support is partial,
+/// and probing it prints display-server noise); `WGPU_BACKEND` overrides.
 fn instance() -> wgpu::Instance {
-    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
+    let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle();
+    descriptor.backends = wgpu::Backends::PRIMARY;
+    wgpu::Instance::new(descriptor.with_env())
 }
 
 /// Every adapter this machine offers.
 pub async fn list_adapters() -> Vec<AdapterSummary> {
     instance()
-        .enumerate_adapters(wgpu::Backends::all())
+        .enumerate_adapters(wgpu::Backends::PRIMARY)
         .await
         .iter()
         .map(|adapter| AdapterSummary::of(&adapter.get_info()))
         .collect()
+}
+
+/// [`list_adapters`], blocking (native only).
+#[cfg(not(target_arch = "wasm32"))]
+#[must_use]
+pub fn list_adapters_blocking() -> Vec<AdapterSummary> {
+    pollster::block_on(list_adapters())
 }
 
 /// A device and its queue, with the adapter they came from. Build one per process and

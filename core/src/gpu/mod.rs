@@ -16,6 +16,8 @@ mod predictor;
 #[cfg(test)]
 mod tests;
 
+#[cfg(not(target_arch = "wasm32"))]
+pub use context::list_adapters_blocking;
 pub use context::{AdapterSummary, GpuContext, list_adapters};
 pub use fixed_check::{FixedCheck, FixedOp};
 pub use forward::{GpuLanes, GpuModel};

@@ -2,9 +2,10 @@
 //! writer and reader code with it exactly as with the CPU engine and write the same bytes.
 //!
 //! Tables are computed by the shaders, one step for a batch of lanes per call; the range
-//! coder runs on the host. Lanes live in batches of [`GpuPredictor::lanes_per_batch`]
-//! rows; a lane takes a free row the first time it is advanced and gives it back when
-//! dropped. Calls are serialised (one step in flight at a time).
+//! coder runs on the host. Lanes live in batches of at most
+//! [`GpuPredictor::lanes_per_batch`] rows; a lane takes a free row the first time it is
+//! advanced and gives it back when dropped. Calls are serialised (one step in flight at
+//! a time).
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -108,8 +109,9 @@ impl GpuPredictor {
 }
 
 impl Shared {
-    /// A free row, in a new batch if every batch is full; its state is zeroed.
-    fn take_row(&mut self, lanes_per_batch: usize) -> Result<(usize, usize), GpuError> {
+    /// A free row, in a new batch of `new_batch` rows if every batch is full; its state
+    /// is zeroed.
+    fn take_row(&mut self, new_batch: usize) -> Result<(usize, usize), GpuError> {
         let found = self
             .batches
             .iter_mut()
@@ -119,8 +121,8 @@ impl Shared {
             Some(slot) => slot,
             None => {
                 let lanes =
-                    pollster::block_on(GpuLanes::new(&self.context, &self.model, lanes_per_batch))?;
-                let mut free: Vec<usize> = (0..lanes_per_batch).rev().collect();
+                    pollster::block_on(GpuLanes::new(&self.context, &self.model, new_batch))?;
+                let mut free: Vec<usize> = (0..new_batch).rev().collect();
                 let row = free.pop().unwrap_or(0);
                 self.batches.push(Batch { lanes, free });
                 (self.batches.len() - 1, row)
@@ -159,8 +161,12 @@ impl Predictor for GpuPredictor {
 
     fn advance(&self, lanes: &mut [GpuLane], bytes: &[u8]) -> Result<(), PredictError> {
         let mut shared = lock(&self.shared);
+        // New batches are as large as the lanes still without a row need (a GPU step
+        // costs the same for every row of its batch), at most `lanes_per_batch`.
+        let mut homeless = lanes.iter().filter(|lane| lane.row.is_none()).count();
         for lane in lanes.iter_mut().filter(|lane| lane.row.is_none()) {
-            lane.row = Some(shared.take_row(self.lanes_per_batch)?);
+            lane.row = Some(shared.take_row(homeless.clamp(1, self.lanes_per_batch))?);
+            homeless -= 1;
         }
         let shared = &mut *shared;
         for (b, batch) in shared.batches.iter().enumerate() {
