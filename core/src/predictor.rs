@@ -11,7 +11,7 @@
 //! Every chunk starts from [`Predictor::new_lane`]: state is reset per chunk, so chunks
 //! are independent and can be decoded in any order, in any grouping.
 
-use crate::coder::FrequencyTable;
+use crate::coder::{FrequencyTable, Interval};
 
 /// Identifies a model: the BLAKE3 hash of its file's bytes (32 bytes).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,6 +49,25 @@ fn hex(bytes: &[u8]) -> String {
 
 /// An error raised by a predictor (a lost GPU device, say); the codec passes it on.
 pub type PredictError = Box<dyn std::error::Error + Send + Sync>;
+
+/// One range-coded chunk for [`Predictor::decode_streams`].
+#[derive(Debug, Clone, Copy)]
+pub struct CodedStream<'a> {
+    /// The chunk's range-coded stream.
+    pub stream: &'a [u8],
+    /// The chunk's length in bytes: how many symbols to decode.
+    pub len: usize,
+}
+
+/// A chunk decoded by [`Predictor::decode_streams`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodedStream {
+    /// The decoded bytes (`len` of them).
+    pub bytes: Vec<u8>,
+    /// Bytes of the stream the decoder consumed, the zeros it reads past its end
+    /// included: what [`crate::coder::check_stream_end`] checks.
+    pub read: usize,
+}
 
 /// A byte model that produces frequency tables for the codec.
 ///
@@ -91,6 +110,31 @@ pub trait Predictor: Sync {
     /// step, not per lane. Either way the bytes written are the same.
     fn lock_step_lanes(&self) -> usize {
         0
+    }
+
+    /// Decodes whole chunks with the predictor's own range decoder, exactly as
+    /// [`crate::coder::RangeDecoder`] driven by [`Predictor::predict`] would (a GPU runs
+    /// the decoder in its shaders, so no table crosses to the host). Every stream's first
+    /// four bytes have been checked ([`crate::coder::RangeDecoder::new`]); the codec
+    /// checks ends and CRCs. `None` (the default): the codec steps lanes itself.
+    fn decode_streams(
+        &self,
+        _streams: &[CodedStream<'_>],
+    ) -> Option<Result<Vec<DecodedStream>, PredictError>> {
+        None
+    }
+
+    /// Teacher-forced intervals for a group of chunks: calls `each(i, interval)` with the
+    /// interval of every byte of `chunks[i]` under its table, each chunk's in order (the
+    /// chunks interleaved as the predictor likes). The range encoder needs no more of a
+    /// table, so a GPU sends 4 bytes per byte instead of a table. `None` (the default):
+    /// the codec asks for tables.
+    fn chunk_intervals(
+        &self,
+        _chunks: &[&[u8]],
+        _each: &mut dyn FnMut(usize, Interval),
+    ) -> Option<Result<(), PredictError>> {
+        None
     }
 
     /// Teacher-forced tables for a whole chunk: calls `each(table_i)` for `i` in order,

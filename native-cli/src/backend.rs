@@ -29,18 +29,41 @@ pub enum Backend {
     Gpu(GpuPredictor),
 }
 
+/// The positive number in the environment variable `name`, if it is set.
+#[cfg(feature = "gpu")]
+fn positive_env(name: &str) -> anyhow::Result<Option<u32>> {
+    match std::env::var(name) {
+        Ok(text) => text
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|&n| n > 0)
+            .map(Some)
+            .ok_or_else(|| anyhow::anyhow!("{name}={text}: give a positive number")),
+        Err(_) => Ok(None),
+    }
+}
+
 /// Lanes per GPU batch: `BOA_GPU_STREAMS`, as in BOA Constrictor, else the default.
 #[cfg(feature = "gpu")]
 fn gpu_streams() -> anyhow::Result<usize> {
-    match std::env::var("BOA_GPU_STREAMS") {
-        Ok(text) => text
-            .trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|&n| n > 0)
-            .ok_or_else(|| anyhow::anyhow!("BOA_GPU_STREAMS={text}: give a positive number")),
-        Err(_) => Ok(boa_core::gpu::DEFAULT_LANES_PER_BATCH),
-    }
+    Ok(positive_env("BOA_GPU_STREAMS")?
+        .map_or(boa_core::gpu::DEFAULT_LANES_PER_BATCH, |n| n as usize))
+}
+
+/// The GPU engine for `engine`, with `BOA_GPU_STEPS` steps per submit when that is set
+/// (else the adapter's default).
+#[cfg(feature = "gpu")]
+fn gpu_predictor(
+    context: GpuContext,
+    engine: &Engine,
+    lanes: usize,
+) -> anyhow::Result<GpuPredictor> {
+    let gpu = GpuPredictor::new(context, engine, lanes)?;
+    Ok(match positive_env("BOA_GPU_STEPS")? {
+        Some(steps) => gpu.with_steps_per_submit(steps),
+        None => gpu,
+    })
 }
 
 impl Backend {
@@ -70,8 +93,8 @@ impl Backend {
             BackendChoice::Gpu => {
                 let context = GpuContext::new_blocking()
                     .map_err(|e| anyhow::anyhow!("--backend gpu: {e}"))?;
-                let gpu = GpuPredictor::new(context, &engine, streams()?)
-                    .map_err(|e| anyhow::anyhow!("--backend gpu: {e}"))?;
+                let gpu = gpu_predictor(context, &engine, streams()?)
+                    .map_err(|e| anyhow::anyhow!("--backend gpu: {e:#}"))?;
                 Ok(Self::Gpu(gpu))
             }
             #[cfg(feature = "gpu")]
@@ -98,7 +121,7 @@ impl Backend {
                 }
                 let opened = GpuContext::new_blocking()
                     .map_err(anyhow::Error::from)
-                    .and_then(|context| Ok(GpuPredictor::new(context, &engine, streams()?)?));
+                    .and_then(|context| gpu_predictor(context, &engine, streams()?));
                 Ok(match opened {
                     Ok(gpu) if gpu.adapter().is_hardware() => Self::Gpu(gpu),
                     Ok(gpu) => {

@@ -6,11 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use boa_core::container::{CompressOptions, DecompressOptions, compress_to_vec, decompress_to_vec};
-use boa_core::engine::Engine;
 
+use crate::backend::{Backend, with_predictor};
 use crate::baselines::{Baseline, BaselineResult, measure, time_round_trip};
 use crate::cli::BaselineArgs;
-use crate::codec_cmds::{auto_lanes, load_engine_or_default};
+use crate::codec_cmds::load_engine_or_default;
 
 /// One compressor's result on one input. MB are 10^6 bytes.
 #[derive(Debug, Clone)]
@@ -77,7 +77,7 @@ impl From<BaselineResult> for Row {
 /// differs.
 pub fn measure_boa(
     name: &str,
-    engine: &Engine,
+    backend: &Backend,
     model_len: u64,
     data: &[u8],
     chunk_len: u32,
@@ -88,14 +88,24 @@ pub fn measure_boa(
     };
     let chunks = data.len().div_ceil(chunk_len.max(1) as usize) as u64;
     let decompress_options = DecompressOptions {
-        lanes: auto_lanes(chunks),
+        lanes: backend.auto_lanes(chunks),
         batch_chunks: 0,
     };
     let result = time_round_trip(
         name,
         data,
-        |d| compress_to_vec(engine, d, &options).context("boa failed to compress"),
-        |p| decompress_to_vec(engine, p, &decompress_options).context("boa failed to decompress"),
+        |d| {
+            with_predictor!(backend, |p| compress_to_vec(p, d, &options))
+                .context("boa failed to compress")
+        },
+        |packed| {
+            with_predictor!(backend, |p| decompress_to_vec(
+                p,
+                packed,
+                &decompress_options
+            ))
+            .context("boa failed to decompress")
+        },
     )?;
     Ok(Row {
         model_len,
@@ -148,7 +158,7 @@ pub fn run(args: &BaselineArgs) -> anyhow::Result<ExitCode> {
         let name = format!("boa ({})", model.display());
         rows.push(measure_boa(
             &name,
-            &engine,
+            &Backend::Cpu(Box::new(engine)),
             model_bytes.len() as u64,
             &data,
             args.chunk_len,

@@ -51,8 +51,8 @@ pub enum Command {
     Backends,
 }
 
-/// Where the integer engine runs (`compress`, `decompress`, `verify`, `bench-engine`,
-/// `run`).
+/// Where the integer engine runs (`compress`, `decompress`, `verify`, `eval`,
+/// `bench-engine`, `demo`, `run`).
 #[derive(Debug, Args)]
 pub struct BackendArgs {
     /// auto (a hardware GPU when there is one, else the CPU), cpu or gpu. Every backend
@@ -178,6 +178,8 @@ pub struct EvalArgs {
     /// the file) of the integer model's predictions into this folder.
     #[arg(long, value_name = "DIR")]
     pub plots: Option<PathBuf>,
+    #[command(flatten)]
+    pub engine: BackendArgs,
 }
 
 /// Default chunk length: the library's ([`boa_core::container::DEFAULT_CHUNK_LEN`]).
@@ -327,6 +329,8 @@ pub struct DemoArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub engine: BackendArgs,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use anyhow::bail;
 
+use crate::backend::Backend;
 use crate::baseline::{Row, measure_baselines, measure_boa, print_table};
 use crate::bundled;
 use crate::cli::DemoArgs;
@@ -21,7 +22,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     }
     let data = &sample[..len];
     let started = Instant::now();
-    let engine = bundled::default_engine()?;
+    let backend = Backend::open(bundled::default_engine()?, args.engine.backend, false)?;
     let load_seconds = started.elapsed().as_secs_f64();
     if !args.json {
         eprintln!(
@@ -34,7 +35,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let chunk_len = DEMO_CHUNK_LEN;
     let boa = measure_boa(
         "boa (bundled model)",
-        &engine,
+        &backend,
         bundled::DEFAULT_MODEL.len() as u64,
         data,
         chunk_len,
@@ -49,6 +50,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
             "model_bytes": bundled::DEFAULT_MODEL.len(),
             "model_fingerprint": bundled::default_fingerprint().to_string(),
             "chunk_len": chunk_len,
+            "backend": backend.describe(),
             "results": rows.iter().map(Row::json).collect::<Vec<_>>(),
             "seconds": total_seconds,
         });
@@ -59,9 +61,13 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     print_table(&rows);
     println!();
     println!(
-        "round trip identical ({len} bytes); timings: load model {:.3} s, boa compress {:.2} s, \
-         boa decompress {:.2} s, whole demo {:.1} s",
-        load_seconds, boa.compress_seconds, boa.decompress_seconds, total_seconds
+        "round trip identical ({len} bytes, boa on the {}); timings: load model {:.3} s, \
+         boa compress {:.2} s, boa decompress {:.2} s, whole demo {:.1} s",
+        backend.describe(),
+        load_seconds,
+        boa.compress_seconds,
+        boa.decompress_seconds,
+        total_seconds
     );
     println!(
         "\"ratio incl. model\" counts the model's {} bytes, which a file needs unless the \

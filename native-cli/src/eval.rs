@@ -6,10 +6,12 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use boa_core::container::{CompressOptions, compress_to_vec};
-use boa_core::quantize::{engine_chunked_bpb, float_chunked_bpb};
+use boa_core::container::{CompressOptions, compress_to_vec, cross_entropy_bpb};
+use boa_core::predictor::Predictor;
+use boa_core::quantize::float_chunked_bpb;
 use serde::Serialize;
 
+use crate::backend::{Backend, BackendChoice, with_predictor};
 use crate::cli::EvalArgs;
 use crate::model_cmds::load;
 use crate::plots::Prediction;
@@ -30,6 +32,8 @@ pub struct Evaluation<'a> {
     pub progress: bool,
     /// Write the charts of the engine's predictions into this folder.
     pub plots: Option<&'a Path>,
+    /// Where the integer engine runs (the figures are the same on every backend).
+    pub backend: BackendChoice,
 }
 
 /// `boa eval`'s figures. Bits per byte (bpb) are averages over the whole file, every
@@ -53,6 +57,8 @@ pub struct EvalReport {
 /// The integer engine's figures in an [`EvalReport`].
 #[derive(Debug, Clone, Serialize)]
 pub struct EngineFigures {
+    /// Where the engine ran: `CPU` or `GPU (adapter)`.
+    pub backend: String,
     /// The engine's cross-entropy: what an ideal coder would spend.
     pub engine_bpb: f64,
     /// The file as `.boa` with every chunk coded (none stored).
@@ -94,6 +100,7 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<ExitCode> {
         chunk_len: args.chunk_len,
         progress: !args.no_progress,
         plots: args.plots.as_deref(),
+        backend: args.engine.backend,
     })?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -134,8 +141,17 @@ pub fn evaluate(job: &Evaluation) -> anyhow::Result<EvalReport> {
             temperature.map(|t| measure("float model at the engine's temperature", t));
         float_bpb = Some((bpb, at_engine_temperature));
     }
-    let engine = match &engine {
-        Some(engine) => Some(engine_report(engine, &bytes, job, float_bpb)?),
+    let engine = match engine {
+        Some(engine) => {
+            let backend = Backend::open(engine, job.backend, false)?;
+            Some(engine_report(
+                &backend,
+                temperature,
+                &bytes,
+                job,
+                float_bpb,
+            )?)
+        }
         None => None,
     };
     Ok(EvalReport {
@@ -170,9 +186,10 @@ impl EvalReport {
 }
 
 /// The engine's figures: bits per byte (from the plots' prediction pass when there is
-/// one), charts, and the coded file.
+/// one), charts, and the coded file. `temperature`: the model's softmax temperature.
 fn engine_report(
-    engine: &boa_core::Engine,
+    backend: &Backend,
+    temperature: Option<f64>,
     bytes: &[u8],
     job: &Evaluation,
     float_bpb: Option<(f64, Option<f64>)>,
@@ -181,26 +198,24 @@ fn engine_report(
     // With plots, one pass over the file gives both the charts and the bits per byte.
     let (engine_bpb, charts) = match job.plots {
         Some(dir) => {
-            let predictions = engine_predictions(engine, bytes, chunk_len)?;
+            let predictions =
+                with_predictor!(backend, |p| engine_predictions(p, bytes, chunk_len))?;
             let bpb =
                 predictions.iter().map(|p| p.bits).sum::<f64>() / predictions.len().max(1) as f64;
             (bpb, Some(write_eval_plots(&predictions, dir, job.file)?))
         }
         None => (
-            engine_chunked_bpb(engine, bytes, chunk_len).map_err(|e| anyhow::anyhow!(e))?,
+            with_predictor!(backend, |p| cross_entropy_bpb(p, bytes, chunk_len))?,
             None,
         ),
     };
-    let packed = compress_to_vec(
-        engine,
-        bytes,
-        // Every chunk coded: this measures the coder against the engine's ideal cost.
-        &CompressOptions {
-            chunk_len: job.chunk_len,
-            store_incompressible: false,
-            ..CompressOptions::default()
-        },
-    )?;
+    // Every chunk coded: this measures the coder against the engine's ideal cost.
+    let options = CompressOptions {
+        chunk_len: job.chunk_len,
+        store_incompressible: false,
+        ..CompressOptions::default()
+    };
+    let packed = with_predictor!(backend, |p| compress_to_vec(p, bytes, &options))?;
     let coded_bpb = packed.len() as f64 * 8.0 / bytes.len().max(1) as f64;
     // The same, split: the range-coded streams alone, and the container's framing.
     let file = boa_core::BoaFile::open(std::io::Cursor::new(&packed))?;
@@ -210,6 +225,7 @@ fn engine_report(
     let same_temperature = float_bpb.and_then(|(_, same)| same);
     let (top1_accuracy, plots) = charts.unzip();
     Ok(EngineFigures {
+        backend: backend.describe(),
         engine_bpb,
         coded_bytes: packed.len(),
         coded_bpb,
@@ -217,7 +233,7 @@ fn engine_report(
         coder_overhead_pct: (coded_bpb / engine_bpb - 1.0) * 100.0,
         stream_overhead_pct: (streams as f64 / ideal_bytes - 1.0) * 100.0,
         framing_bytes: packed.len() as u64 - streams,
-        temperature: engine.model().temperature(),
+        temperature,
         quantization_loss_pct: float_bpb.map(|(float, _)| loss(float)),
         float_bpb_same_temperature: same_temperature,
         quantization_loss_same_temperature_pct: same_temperature.map(loss),
@@ -247,12 +263,11 @@ fn write_eval_plots(
 
 /// What the engine predicted for every byte, in chunks of `chunk_len` (as `boa compress`
 /// codes them), the chunks in parallel.
-fn engine_predictions(
-    engine: &boa_core::Engine,
+fn engine_predictions<P: Predictor>(
+    engine: &P,
     bytes: &[u8],
     chunk_len: usize,
 ) -> anyhow::Result<Vec<Prediction>> {
-    use boa_core::predictor::Predictor;
     use rayon::prelude::*;
     let chunks: Result<Vec<Vec<Prediction>>, _> = bytes
         .par_chunks(chunk_len.max(1))

@@ -346,6 +346,7 @@ fn evaluate(plan: &Plan) -> anyhow::Result<()> {
         chunk_len: chunk_len(plan, len),
         progress: plan.progress,
         plots: Some(&plots),
+        backend: plan.backend,
     };
     crate::eval::evaluate(&job)?.print(&file);
     Ok(())

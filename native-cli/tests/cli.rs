@@ -579,3 +579,75 @@ fn without_an_adapter_auto_uses_the_cpu_and_gpu_is_a_clear_error() {
         "an output was left behind"
     );
 }
+
+#[test]
+fn eval_and_demo_give_the_same_figures_on_either_backend() {
+    if !has_gpu_adapter() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/km3-amplitudes.bin"),
+    )
+    .expect("bundled sample");
+    let input = dir.path().join("in.bin");
+    std::fs::write(&input, &data[200_000..206_000]).expect("write");
+    let json = |args: &[&str], steps: &str| -> serde_json::Value {
+        let output = boa()
+            .args(args)
+            .env("BOA_GPU_STEPS", steps)
+            .output()
+            .expect("run");
+        assert!(output.status.success(), "{args:?}: {output:?}");
+        serde_json::from_slice(&output.stdout).expect("json")
+    };
+    let file = input.to_str().expect("utf-8 path");
+    let eval = |backend| {
+        json(
+            &[
+                "eval",
+                "--json",
+                "--no-progress",
+                "--chunk-len",
+                "1500",
+                "--backend",
+                backend,
+                file,
+            ],
+            "5",
+        )
+    };
+    let (cpu, gpu) = (eval("cpu"), eval("gpu"));
+    assert_eq!(cpu["backend"], "CPU");
+    assert!(
+        gpu["backend"]
+            .as_str()
+            .is_some_and(|b| b.starts_with("GPU ("))
+    );
+    for key in ["engine_bpb", "coded_bytes", "framing_bytes"] {
+        assert_eq!(cpu[key], gpu[key], "{key}");
+    }
+    let demo = |backend| {
+        json(
+            &["demo", "--json", "--bytes", "5000", "--backend", backend],
+            "3",
+        )
+    };
+    let (cpu, gpu) = (demo("cpu"), demo("gpu"));
+    assert!(
+        gpu["backend"]
+            .as_str()
+            .is_some_and(|b| b.starts_with("GPU ("))
+    );
+    let boa_bytes = |v: &serde_json::Value| v["results"][0]["compressed_bytes"].clone();
+    assert_eq!(boa_bytes(&cpu), boa_bytes(&gpu));
+    // A bad BOA_GPU_STEPS is a clear error, not a silent default.
+    boa()
+        .args(["compress", "--backend", "gpu", "-c", file])
+        .env("BOA_GPU_STEPS", "0")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "BOA_GPU_STEPS=0: give a positive number",
+        ));
+}

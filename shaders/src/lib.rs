@@ -31,6 +31,11 @@ pub const MIXER: &str = include_str!("../mixer.wgsl");
 /// Entry point `softmax`: logits → frequency tables.
 pub const SOFTMAX: &str = include_str!("../softmax.wgsl");
 
+/// Entry points `decode` (the range decoder) and `interval` (teacher forcing: the
+/// interval the host's range encoder codes): the range coder over the model's tables,
+/// feeding each lane's next byte to the next step. Its own bindings in group 1.
+pub const CODER: &str = include_str!("../coder.wgsl");
+
 /// A compute module the host builds pipelines from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kernel {
@@ -44,16 +49,19 @@ pub enum Kernel {
     Mixer,
     /// [`SOFTMAX`].
     Softmax,
+    /// [`CODER`] (without [`FIXED`]: group 1 holds the coder's buffers instead).
+    Coder,
 }
 
 impl Kernel {
     /// Every kernel, for validation.
-    pub const ALL: [Kernel; 5] = [
+    pub const ALL: [Kernel; 6] = [
         Kernel::FixedCheck,
         Kernel::Linear,
         Kernel::Norm,
         Kernel::Mixer,
         Kernel::Softmax,
+        Kernel::Coder,
     ];
 
     /// The module's files, in the order they are joined.
@@ -65,6 +73,7 @@ impl Kernel {
             Self::Norm => &[FIXED, LAYOUT, NORM],
             Self::Mixer => &[FIXED, LAYOUT, MIXER],
             Self::Softmax => &[FIXED, LAYOUT, SOFTMAX],
+            Self::Coder => &[LAYOUT, CODER],
         }
     }
 
@@ -77,6 +86,7 @@ impl Kernel {
             Self::Norm => "norm",
             Self::Mixer => "mixer",
             Self::Softmax => "softmax",
+            Self::Coder => "coder",
         }
     }
 
@@ -125,7 +135,16 @@ mod tests {
     #[test]
     fn no_constant_shift_reaches_32() {
         // naga emits raw shifts, undefined from 32 on: no literal amount may be that large.
-        for part in [FIXED, FIXED_CHECK, LAYOUT, LINEAR, NORM, MIXER, SOFTMAX] {
+        for part in [
+            FIXED,
+            FIXED_CHECK,
+            LAYOUT,
+            LINEAR,
+            NORM,
+            MIXER,
+            SOFTMAX,
+            CODER,
+        ] {
             for (at, _) in part.match_indices("<< ").chain(part.match_indices(">> ")) {
                 let amount: String = part[at + 3..]
                     .chars()

@@ -1,6 +1,6 @@
 //! [`RangeDecoder`]: bytes in, symbols out.
 
-use super::{CoderError, FrequencyTable, RANGE_BOTTOM, scale};
+use super::{CoderError, FrequencyTable, RANGE_BOTTOM, check_stream_end, scale};
 
 /// Range decoder over a byte slice; reads zeros past its end and never beyond it.
 ///
@@ -63,10 +63,20 @@ impl<'a> RangeDecoder<'a> {
     /// # Errors
     /// [`CoderError::TrailingBytes`] when bytes remain unread.
     pub fn finish(self) -> Result<(), CoderError> {
-        match self.input.len().checked_sub(self.position) {
-            Some(extra) if extra > 0 => Err(CoderError::TrailingBytes { extra }),
-            _ => Ok(()),
-        }
+        check_stream_end(self.input.len(), self.position)
+    }
+
+    /// Bytes consumed so far, the zeros read past the input's end included.
+    #[must_use]
+    pub fn bytes_read(&self) -> usize {
+        self.position
+    }
+
+    /// The decoder's state `(range, value)`, with `value < range`: what another
+    /// implementation of the decoder (`shaders/coder.wgsl`) continues from.
+    #[must_use]
+    pub fn state(&self) -> (u32, u32) {
+        (self.range, self.value)
     }
 
     /// The symbol `s` with `scale(c[s]) ≤ value < scale(c[s+1])`: a branch-free binary

@@ -1,6 +1,6 @@
 //! [`RangeEncoder`]: symbols in, bytes out.
 
-use super::{FrequencyTable, RANGE_BOTTOM, scale};
+use super::{FREQ_TOTAL, FrequencyTable, Interval, RANGE_BOTTOM, scale};
 
 /// Range encoder with 32-bit `low`/`range` and deferred carry propagation.
 ///
@@ -71,10 +71,16 @@ impl RangeEncoder {
     /// Encodes `symbol` with the probability `table` gives it.
     #[inline]
     pub fn encode(&mut self, table: &FrequencyTable, symbol: u8) {
-        let start = table.cumulative(symbol);
-        let end = start + table.frequency(symbol);
-        let lo = scale(self.range, start);
-        let hi = scale(self.range, end);
+        self.encode_interval(table.interval(symbol));
+    }
+
+    /// Encodes a symbol given only its interval under its table (`table.interval(symbol)`):
+    /// the same bytes as [`RangeEncoder::encode`].
+    #[inline]
+    pub fn encode_interval(&mut self, interval: Interval) {
+        debug_assert!(interval.size >= 1 && interval.start + interval.size <= FREQ_TOTAL);
+        let lo = scale(self.range, interval.start);
+        let hi = scale(self.range, interval.start + interval.size);
         self.add_to_low(lo);
         self.range = hi - lo;
         while self.range < RANGE_BOTTOM {

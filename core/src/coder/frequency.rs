@@ -97,6 +97,16 @@ impl FrequencyTable {
         self.cumulative[usize::from(symbol)]
     }
 
+    /// The interval `symbol` is coded with.
+    #[inline]
+    #[must_use]
+    pub fn interval(&self, symbol: u8) -> Interval {
+        Interval {
+            start: self.cumulative(symbol),
+            size: self.frequency(symbol),
+        }
+    }
+
     /// The 257 cumulative frequencies, `0 = c[0] < c[1] < … < c[256] = 2^16`.
     #[inline]
     #[must_use]
@@ -109,7 +119,7 @@ impl FrequencyTable {
     /// Float, for reports only: nothing that decides a coded byte uses it.
     #[must_use]
     pub fn cost_bits(&self, symbol: u8) -> f64 {
-        16.0 - f64::from(self.frequency(symbol)).log2()
+        self.interval(symbol).cost_bits()
     }
 }
 
@@ -145,5 +155,37 @@ impl std::fmt::Debug for FrequencyTable {
         f.debug_struct("FrequencyTable")
             .field("frequencies", &freqs)
             .finish()
+    }
+}
+
+/// A symbol's share of probability one: `[start, start + size)` in units of 2^-16, with
+/// `size ≥ 1` and `start + size ≤ 2^16`. What the range encoder needs of a table (a GPU
+/// sends these, not whole tables, for encoding).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interval {
+    /// Sum of the frequencies of the symbols below this one.
+    pub start: u32,
+    /// The symbol's frequency.
+    pub size: u32,
+}
+
+impl Interval {
+    /// The ideal code length of a symbol with this interval, `−log2(size / 2^16)` bits.
+    ///
+    /// Float, for reports only: nothing that decides a coded byte uses it.
+    #[must_use]
+    pub fn cost_bits(&self) -> f64 {
+        16.0 - f64::from(self.size).log2()
+    }
+
+    /// The interval packed as `start | size << 16` (as `shaders/coder.wgsl` writes it) if
+    /// it is a valid one: `size ≥ 1`, `start + size ≤ 2^16`.
+    #[must_use]
+    pub fn from_packed(packed: u32) -> Option<Self> {
+        let interval = Self {
+            start: packed & 0xFFFF,
+            size: packed >> 16,
+        };
+        (interval.size >= 1 && interval.start + interval.size <= FREQ_TOTAL).then_some(interval)
     }
 }

@@ -31,7 +31,7 @@ mod frequency;
 
 pub use decoder::RangeDecoder;
 pub use encoder::RangeEncoder;
-pub use frequency::{FrequencyTable, SPREAD, spread_weights};
+pub use frequency::{FrequencyTable, Interval, SPREAD, spread_weights};
 
 /// log2 of the frequency total: every table sums to 2^16.
 pub const FREQ_TOTAL_LOG2: u32 = 16;
@@ -70,6 +70,19 @@ pub enum CoderError {
         /// How many bytes were never read.
         extra: usize,
     },
+}
+
+/// Checks that a decoder which consumed `read` bytes (real or virtual zeros) read the
+/// whole `stream_len`-byte stream: a well-formed stream ends exactly where the decoder
+/// stops needing bytes (its trailing zeros dropped).
+///
+/// # Errors
+/// [`CoderError::TrailingBytes`] when bytes remain unread.
+pub fn check_stream_end(stream_len: usize, read: usize) -> Result<(), CoderError> {
+    match stream_len.checked_sub(read) {
+        Some(extra) if extra > 0 => Err(CoderError::TrailingBytes { extra }),
+        _ => Ok(()),
+    }
 }
 
 /// `floor(range · c / 2^16)`, exactly, with 32-bit operations only.

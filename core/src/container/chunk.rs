@@ -1,7 +1,7 @@
 //! Coding of single chunks and groups of chunks: the glue between predictor and coder.
 
-use crate::coder::{FrequencyTable, RangeDecoder, RangeEncoder};
-use crate::predictor::Predictor;
+use crate::coder::{FrequencyTable, RangeDecoder, RangeEncoder, check_stream_end};
+use crate::predictor::{CodedStream, DecodedStream, Predictor};
 
 use super::ContainerError;
 use super::format::ChunkKind;
@@ -52,13 +52,54 @@ pub(crate) fn encode_group<P: Predictor>(
     predictor: &P,
     chunks: &[&[u8]],
 ) -> Result<Vec<EncodedChunk>, ContainerError> {
+    let mut encoders: Vec<RangeEncoder> = chunks
+        .iter()
+        .map(|chunk| RangeEncoder::with_capacity(chunk.len() / 2))
+        .collect();
+    let mut coded = vec![0usize; chunks.len()];
+    let by_intervals = predictor.chunk_intervals(chunks, &mut |i, interval| {
+        if let Some(encoder) = encoders.get_mut(i) {
+            encoder.encode_interval(interval);
+            coded[i] += 1;
+        }
+    });
+    match by_intervals {
+        Some(outcome) => {
+            outcome.map_err(ContainerError::Predictor)?;
+            if let Some(i) = (0..chunks.len()).find(|&i| coded[i] != chunks[i].len()) {
+                return Err(ContainerError::Predictor(
+                    format!(
+                        "predictor gave {} intervals for a chunk of {} bytes",
+                        coded[i],
+                        chunks[i].len()
+                    )
+                    .into(),
+                ));
+            }
+        }
+        None => encode_group_by_tables(predictor, chunks, &mut encoders)?,
+    }
+    Ok(encoders
+        .into_iter()
+        .zip(chunks)
+        .map(|(encoder, chunk)| EncodedChunk {
+            crc: crc32fast::hash(chunk),
+            stream: encoder.finish(),
+        })
+        .collect())
+}
+
+/// [`encode_group`]'s lock step with whole tables: codes `chunks[i]` into `encoders[i]`.
+// `position` indexes every active chunk, which an iterator over one cannot express.
+#[allow(clippy::needless_range_loop)]
+fn encode_group_by_tables<P: Predictor>(
+    predictor: &P,
+    chunks: &[&[u8]],
+    encoders: &mut [RangeEncoder],
+) -> Result<(), ContainerError> {
     let mut order: Vec<usize> = (0..chunks.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(chunks[i].len()));
     let mut lanes: Vec<P::Lane> = order.iter().map(|_| predictor.new_lane()).collect();
-    let mut encoders: Vec<RangeEncoder> = order
-        .iter()
-        .map(|&i| RangeEncoder::with_capacity(chunks[i].len() / 2))
-        .collect();
     let mut tables = vec![FrequencyTable::uniform(); chunks.len()];
     let mut bytes = vec![0u8; chunks.len()];
     let longer_than = |position: usize| {
@@ -73,14 +114,9 @@ pub(crate) fn encode_group<P: Predictor>(
         predictor
             .predict(&mut lanes[..active], &mut tables[..active])
             .map_err(ContainerError::Predictor)?;
-        for (((byte, encoder), table), &i) in bytes[..active]
-            .iter_mut()
-            .zip(&mut encoders)
-            .zip(&tables)
-            .zip(&order)
-        {
+        for ((byte, table), &i) in bytes[..active].iter_mut().zip(&tables).zip(&order) {
             *byte = chunks[i][position];
-            encoder.encode(table, *byte);
+            encoders[i].encode(table, *byte);
         }
         // The last byte of a chunk needs no prediction after it.
         let continuing = longer_than(position + 1);
@@ -90,14 +126,7 @@ pub(crate) fn encode_group<P: Predictor>(
                 .map_err(ContainerError::Predictor)?;
         }
     }
-    let mut in_order: Vec<Option<EncodedChunk>> = chunks.iter().map(|_| None).collect();
-    for (encoder, &i) in encoders.into_iter().zip(&order) {
-        in_order[i] = Some(EncodedChunk {
-            crc: crc32fast::hash(chunks[i]),
-            stream: encoder.finish(),
-        });
-    }
-    Ok(in_order.into_iter().flatten().collect())
+    Ok(())
 }
 
 /// One chunk to decode.
@@ -129,18 +158,19 @@ fn check_crc(job: &ChunkJob<'_>, bytes: &[u8]) -> Result<(), ContainerError> {
     }
 }
 
-/// Decodes a group of chunks in lock step, one predictor call per byte position for the
-/// whole group, and checks each chunk's CRC-32. Returns the chunks' bytes in order.
+/// Decodes a group of chunks and checks each one's stream end and CRC-32. Returns the
+/// chunks' bytes in order.
 ///
-/// Lanes whose chunk has ended drop out of the step: chunks are ordered by decreasing
-/// length first (only a file's last chunk is shorter), so the active lanes are a prefix.
+/// Errors come in the same order whoever decodes: first a bad stream start, then a
+/// chunk's trailing bytes or CRC, each in order of decreasing chunk length (the order
+/// lanes are stepped in).
 pub(crate) fn decode_group<P: Predictor>(
     predictor: &P,
     jobs: &[ChunkJob<'_>],
 ) -> Result<Vec<Vec<u8>>, ContainerError> {
     let mut order: Vec<usize> = (0..jobs.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(jobs[i].len));
-    let mut decoders = order
+    let decoders = order
         .iter()
         .map(|&i| {
             RangeDecoder::new(jobs[i].stream).map_err(|source| ContainerError::Coder {
@@ -149,17 +179,66 @@ pub(crate) fn decode_group<P: Predictor>(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let mut lanes: Vec<P::Lane> = order.iter().map(|_| predictor.new_lane()).collect();
-    let mut tables = vec![FrequencyTable::uniform(); jobs.len()];
-    let mut bytes = vec![0u8; jobs.len()];
-    let mut outputs: Vec<Vec<u8>> = order
+    let streams: Vec<CodedStream<'_>> = order
         .iter()
-        .map(|&i| Vec::with_capacity(jobs[i].len))
+        .map(|&i| CodedStream {
+            stream: jobs[i].stream,
+            len: jobs[i].len,
+        })
         .collect();
-    let longest = order.first().map_or(0, |&i| jobs[i].len);
-    let mut active = jobs.len();
+    let decoded = match predictor.decode_streams(&streams) {
+        Some(outcome) => outcome.map_err(ContainerError::Predictor)?,
+        None => decode_in_lock_step(predictor, &streams, decoders)?,
+    };
+    if decoded.len() != jobs.len() {
+        return Err(ContainerError::Predictor(
+            format!(
+                "predictor decoded {} of {} chunks",
+                decoded.len(),
+                jobs.len()
+            )
+            .into(),
+        ));
+    }
+    let mut in_file_order = vec![Vec::new(); jobs.len()];
+    for (chunk, &i) in decoded.into_iter().zip(&order) {
+        let job = &jobs[i];
+        if chunk.bytes.len() != job.len {
+            return Err(ContainerError::Predictor(
+                format!(
+                    "predictor decoded {} bytes of a {}-byte chunk",
+                    chunk.bytes.len(),
+                    job.len
+                )
+                .into(),
+            ));
+        }
+        check_stream_end(job.stream.len(), chunk.read).map_err(|source| ContainerError::Coder {
+            chunk: job.index,
+            source,
+        })?;
+        check_crc(job, &chunk.bytes)?;
+        in_file_order[i] = chunk.bytes;
+    }
+    Ok(in_file_order)
+}
+
+/// The host's decoding of [`decode_group`]: one predictor call per byte position for the
+/// whole group. `streams` are ordered by decreasing length, so the lanes still decoding
+/// are a prefix.
+fn decode_in_lock_step<P: Predictor>(
+    predictor: &P,
+    streams: &[CodedStream<'_>],
+    mut decoders: Vec<RangeDecoder<'_>>,
+) -> Result<Vec<DecodedStream>, ContainerError> {
+    let mut lanes: Vec<P::Lane> = streams.iter().map(|_| predictor.new_lane()).collect();
+    let mut tables = vec![FrequencyTable::uniform(); streams.len()];
+    let mut bytes = vec![0u8; streams.len()];
+    let mut outputs: Vec<Vec<u8>> = streams.iter().map(|s| Vec::with_capacity(s.len)).collect();
+    let longest = streams.first().map_or(0, |s| s.len);
+    let mut active = streams.len();
     for position in 0..longest {
-        while active > 0 && jobs[order[active - 1]].len <= position {
+        while active > 0 && streams[active - 1].len <= position {
             active -= 1;
         }
         predictor
@@ -174,17 +253,14 @@ pub(crate) fn decode_group<P: Predictor>(
             .advance(&mut lanes[..active], &bytes[..active])
             .map_err(ContainerError::Predictor)?;
     }
-    let mut in_file_order = vec![Vec::new(); jobs.len()];
-    for ((decoder, output), &i) in decoders.into_iter().zip(outputs).zip(&order) {
-        let job = &jobs[i];
-        decoder.finish().map_err(|source| ContainerError::Coder {
-            chunk: job.index,
-            source,
-        })?;
-        check_crc(job, &output)?;
-        in_file_order[i] = output;
-    }
-    Ok(in_file_order)
+    Ok(decoders
+        .iter()
+        .zip(outputs)
+        .map(|(decoder, bytes)| DecodedStream {
+            bytes,
+            read: decoder.bytes_read(),
+        })
+        .collect())
 }
 
 /// Decodes `jobs`: the range-coded ones in groups of `lanes` chunks, the groups in

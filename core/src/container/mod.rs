@@ -23,11 +23,12 @@
 //! Every length, count and offset read from a file is validated before anything is
 //! allocated or read on its account; bad input yields a [`ContainerError`].
 
-mod chunk;
+pub(crate) mod chunk;
 mod compress;
 mod decompress;
 mod error;
 mod format;
+mod measure;
 mod random_access;
 
 pub use chunk::threads;
@@ -39,6 +40,7 @@ pub use format::{
     MAX_CHUNK_LEN, MAX_LANES, MAX_MODEL_LEN, OLDEST_READABLE_VERSION, auto_lanes, max_file_len,
     max_stream_len,
 };
+pub use measure::cross_entropy_bpb;
 pub use random_access::{BoaFile, ChunkLocation, ChunkRecord};
 
 #[cfg(test)]

@@ -68,7 +68,7 @@ impl Params {
 
 /// The entry points, in the order of [`GpuModel::pipelines`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Entry {
+pub(super) enum Entry {
     Linear,
     Embed,
     Residual,
@@ -77,10 +77,14 @@ enum Entry {
     Lut,
     Scan,
     Softmax,
+    /// The range decoder (`shaders/coder.wgsl`).
+    Decode,
+    /// The interval of each lane's known next byte (`shaders/coder.wgsl`).
+    Interval,
 }
 
 impl Entry {
-    const ALL: [Entry; 8] = [
+    const ALL: [Entry; 10] = [
         Entry::Linear,
         Entry::Embed,
         Entry::Residual,
@@ -89,6 +93,8 @@ impl Entry {
         Entry::Lut,
         Entry::Scan,
         Entry::Softmax,
+        Entry::Decode,
+        Entry::Interval,
     ];
 
     fn kernel(self) -> (boa_shaders::Kernel, &'static str) {
@@ -102,12 +108,22 @@ impl Entry {
             Self::Lut => (Kernel::Mixer, "lut"),
             Self::Scan => (Kernel::Mixer, "scan"),
             Self::Softmax => (Kernel::Softmax, "softmax"),
+            Self::Decode => (Kernel::Coder, "decode"),
+            Self::Interval => (Kernel::Coder, "interval"),
         }
     }
 
     /// Whether one invocation handles a whole row (else one per element of a row).
     fn per_row(self) -> bool {
-        matches!(self, Self::LayerNorm | Self::Softmax)
+        matches!(
+            self,
+            Self::LayerNorm | Self::Softmax | Self::Decode | Self::Interval
+        )
+    }
+
+    /// Whether group 1 holds the coder's buffers (else the model's constants).
+    fn is_coder(self) -> bool {
+        matches!(self, Self::Decode | Self::Interval)
     }
 }
 
@@ -118,7 +134,9 @@ pub struct GpuModel {
     at: ModelAt,
     model: QuantizedModel,
     tables: wgpu::Buffer,
-    layouts: [wgpu::BindGroupLayout; 2],
+    /// Group 0 (params, acts, state, io), group 1 of the model kernels (constants), group 1
+    /// of the coder kernels (lanes, streams, steps).
+    layouts: [wgpu::BindGroupLayout; 3],
     pipelines: Vec<wgpu::ComputePipeline>,
 }
 
@@ -178,9 +196,22 @@ impl GpuModel {
                     label: Some("constants"),
                     entries: &[storage_entry(0, true)],
                 });
+                let coder = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                    label: Some("coder"),
+                    entries: &[
+                        storage_entry(0, false),
+                        storage_entry(1, true),
+                        storage_entry(2, false),
+                    ],
+                });
                 let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
                     label: Some("model"),
                     bind_group_layouts: &[Some(&step), Some(&constants)],
+                    immediate_size: 0,
+                });
+                let coder_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                    label: Some("coder"),
+                    bind_group_layouts: &[Some(&step), Some(&coder)],
                     immediate_size: 0,
                 });
                 let mut modules = std::collections::HashMap::new();
@@ -194,9 +225,14 @@ impl GpuModel {
                                 source: wgpu::ShaderSource::Wgsl(kernel.source().into()),
                             })
                         });
+                        let layout = if entry.is_coder() {
+                            &coder_layout
+                        } else {
+                            &layout
+                        };
                         device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                             label: Some(name),
-                            layout: Some(&layout),
+                            layout: Some(layout),
                             module,
                             entry_point: Some(name),
                             compilation_options: wgpu::PipelineCompilationOptions::default(),
@@ -204,7 +240,7 @@ impl GpuModel {
                         })
                     })
                     .collect();
-                (tables, [step, constants], pipelines)
+                (tables, [step, constants, coder], pipelines)
             })
             .await?;
         Ok(Self {
@@ -217,8 +253,13 @@ impl GpuModel {
         })
     }
 
-    fn pipeline(&self, entry: Entry) -> &wgpu::ComputePipeline {
+    pub(super) fn pipeline(&self, entry: Entry) -> &wgpu::ComputePipeline {
         &self.pipelines[entry as usize]
+    }
+
+    /// The layout of the coder kernels' group 1 (`shaders/coder.wgsl`).
+    pub(super) fn coder_layout(&self) -> &wgpu::BindGroupLayout {
+        &self.layouts[2]
     }
 }
 
@@ -250,6 +291,9 @@ struct Dispatch {
 #[derive(Debug)]
 pub struct GpuLanes {
     rows: u32,
+    /// One `Params` per recorded dispatch, then one for the coder kernels (written before
+    /// each submit that uses them), at [`PARAMS_STRIDE`] bytes apart.
+    params: wgpu::Buffer,
     state: wgpu::Buffer,
     io: wgpu::Buffer,
     readback: wgpu::Buffer,
@@ -421,7 +465,9 @@ impl GpuLanes {
         };
         let tables_at = rows;
         record_step(&mut rec, &acts, tables_at);
-        let (params, dispatches) = (rec.params, rec.dispatches);
+        let (mut params, dispatches) = (rec.params, rec.dispatches);
+        // The coder kernels' slot, rewritten per submit.
+        params.push(Params::default());
         let device = &context.device;
         let io_len = u64::from(rows) * 257 * 4;
         let lanes = context
@@ -436,7 +482,7 @@ impl GpuLanes {
                 let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                     label: Some("params"),
                     contents: bytemuck::cast_slice(&words),
-                    usage: wgpu::BufferUsages::UNIFORM,
+                    usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
                 });
                 let storage = |label, bytes: u64, extra| {
                     device.create_buffer(&wgpu::BufferDescriptor {
@@ -496,6 +542,7 @@ impl GpuLanes {
                 });
                 GpuLanes {
                     rows,
+                    params,
                     state,
                     io,
                     readback,
@@ -535,6 +582,67 @@ impl GpuLanes {
         true
     }
 
+    /// Readies every lane for the coder kernels: zero state, no input byte (idle), and
+    /// the uniform table (every frequency 256) that codes each chunk's first byte; the
+    /// coder's parameters set to `period` steps per submit.
+    pub(super) fn begin_coding(&self, context: &GpuContext, period: u32) {
+        let rows = self.rows as usize;
+        // Bytes (the first `rows` values) idle, then every table uniform.
+        let io = vec![256u32; rows * 257];
+        context
+            .queue
+            .write_buffer(&self.io, 0, bytemuck::cast_slice(&io));
+        let coder = Params {
+            rows: self.rows,
+            state_stride: self.state_stride,
+            src: self.tables_at,
+            k: [period, 0, 0, 0, 0, 0],
+            ..Params::default()
+        };
+        context.queue.write_buffer(
+            &self.params,
+            self.coder_slot() * PARAMS_STRIDE,
+            bytemuck::cast_slice(&coder.words()),
+        );
+        let mut encoder = context.device.create_command_encoder(&Default::default());
+        encoder.clear_buffer(&self.state, 0, None);
+        context.queue.submit([encoder.finish()]);
+    }
+
+    /// Records one coding step into `pass`: `entry` (a coder kernel, its group 1 being
+    /// `coder_group`), then the forward pass that turns the bytes it fed into the next
+    /// tables.
+    pub(super) fn record_coding_step(
+        &self,
+        pass: &mut wgpu::ComputePass<'_>,
+        model: &GpuModel,
+        entry: Entry,
+        coder_group: &wgpu::BindGroup,
+    ) {
+        debug_assert!(entry.is_coder());
+        pass.set_pipeline(model.pipeline(entry));
+        let offset = (self.coder_slot() * PARAMS_STRIDE) as u32;
+        pass.set_bind_group(0, &self.step_group, &[offset]);
+        pass.set_bind_group(1, coder_group, &[]);
+        pass.dispatch_workgroups(self.rows.div_ceil(WORKGROUP), 1, 1);
+        self.record_forward(pass, model);
+    }
+
+    fn coder_slot(&self) -> u64 {
+        self.dispatches.len() as u64
+    }
+
+    /// Records the forward pass of one step: reads io's bytes, writes io's tables.
+    fn record_forward(&self, pass: &mut wgpu::ComputePass<'_>, model: &GpuModel) {
+        pass.set_bind_group(1, &self.constants_group, &[]);
+        for d in &self.dispatches {
+            pass.set_pipeline(model.pipeline(d.entry));
+            let offset = (u64::from(d.params) * PARAMS_STRIDE) as u32;
+            pass.set_bind_group(0, &self.step_group, &[offset]);
+            pass.dispatch_workgroups(d.workgroups.0, d.workgroups.1, 1);
+        }
+    }
+
     /// Feeds `inputs[lane]` to every lane that has one (`None`: the lane sits this step
     /// out, its state untouched) and returns each lane's frequencies for its next byte
     /// (256 per lane, total 2^16; meaningless for idle lanes).
@@ -560,16 +668,7 @@ impl GpuLanes {
                     .queue
                     .write_buffer(&self.io, 0, bytemuck::cast_slice(&words));
                 let mut encoder = context.device.create_command_encoder(&Default::default());
-                {
-                    let mut pass = encoder.begin_compute_pass(&Default::default());
-                    pass.set_bind_group(1, &self.constants_group, &[]);
-                    for d in &self.dispatches {
-                        pass.set_pipeline(model.pipeline(d.entry));
-                        let offset = (u64::from(d.params) * PARAMS_STRIDE) as u32;
-                        pass.set_bind_group(0, &self.step_group, &[offset]);
-                        pass.dispatch_workgroups(d.workgroups.0, d.workgroups.1, 1);
-                    }
-                }
+                self.record_forward(&mut encoder.begin_compute_pass(&Default::default()), model);
                 encoder.copy_buffer_to_buffer(
                     &self.io,
                     u64::from(self.tables_at) * 4,

@@ -7,6 +7,7 @@
 //! may block; native callers use the `*_blocking` wrappers. `docs/gpu.md` describes the
 //! kernels, buffers and dispatches.
 
+mod codec;
 mod context;
 mod fixed_check;
 mod forward;
@@ -16,6 +17,9 @@ mod predictor;
 #[cfg(test)]
 mod tests;
 
+pub use codec::{
+    DEFAULT_STEPS_PER_SUBMIT, decode_streams, default_steps_per_submit, encode_intervals,
+};
 #[cfg(not(target_arch = "wasm32"))]
 pub use context::list_adapters_blocking;
 pub use context::{AdapterSummary, GpuContext, list_adapters};

@@ -1,18 +1,20 @@
 //! The GPU engine as a [`Predictor`] (native only: it blocks), so that the one container
 //! writer and reader code with it exactly as with the CPU engine and write the same bytes.
 //!
-//! Tables are computed by the shaders, one step for a batch of lanes per call; the range
-//! coder runs on the host. Lanes live in batches of at most
-//! [`GpuPredictor::lanes_per_batch`] rows; a lane takes a free row the first time it is
-//! advanced and gives it back when dropped. Calls are serialised (one step in flight at
-//! a time).
+//! Whole groups of chunks are coded on the device with many steps per submit
+//! ([`Predictor::decode_streams`], [`Predictor::chunk_intervals`]: `super::codec`), in
+//! batches of at most [`GpuPredictor::lanes_per_batch`] chunks. The step-by-step
+//! interface (`predict`/`advance`, one submit per byte position) serves other callers
+//! (the evaluation's tables): its lanes live in batches too; a lane takes a free row the
+//! first time it is advanced and gives it back when dropped. Calls are serialised (one
+//! submit in flight at a time).
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::{GpuContext, GpuError, GpuLanes, GpuModel};
-use crate::coder::FrequencyTable;
+use super::{GpuContext, GpuError, GpuLanes, GpuModel, codec};
+use crate::coder::{FrequencyTable, Interval};
 use crate::engine::Engine;
-use crate::predictor::{ModelFingerprint, PredictError, Predictor};
+use crate::predictor::{CodedStream, DecodedStream, ModelFingerprint, PredictError, Predictor};
 
 /// Lanes per GPU batch unless told otherwise (`BOA_GPU_STREAMS` in the CLI).
 pub const DEFAULT_LANES_PER_BATCH: usize = 256;
@@ -28,6 +30,9 @@ struct Shared {
     context: GpuContext,
     model: GpuModel,
     batches: Vec<Batch>,
+    /// Lanes for whole-chunk coding, by row count (a file's groups have at most two
+    /// sizes: full ones and the last).
+    coding: Vec<GpuLanes>,
 }
 
 /// The integer engine on a GPU, as a [`Predictor`].
@@ -35,6 +40,8 @@ pub struct GpuPredictor {
     shared: Arc<Mutex<Shared>>,
     fingerprint: ModelFingerprint,
     lanes_per_batch: usize,
+    /// Steps per submit of whole-chunk coding; `None`: [`codec::default_steps_per_submit`].
+    steps_per_submit: Option<u32>,
 }
 
 impl std::fmt::Debug for GpuPredictor {
@@ -42,6 +49,7 @@ impl std::fmt::Debug for GpuPredictor {
         f.debug_struct("GpuPredictor")
             .field("fingerprint", &self.fingerprint)
             .field("lanes_per_batch", &self.lanes_per_batch)
+            .field("steps_per_submit", &self.steps_per_submit)
             .finish_non_exhaustive()
     }
 }
@@ -89,10 +97,27 @@ impl GpuPredictor {
                 context,
                 model,
                 batches: Vec::new(),
+                coding: Vec::new(),
             })),
             fingerprint: engine.fingerprint(),
             lanes_per_batch: lanes_per_batch.max(1),
+            steps_per_submit: None,
         })
+    }
+
+    /// Codes with `steps` steps per submit (at least 1) instead of the adapter's default
+    /// (`BOA_GPU_STEPS` in the CLI). The bytes are the same for any value.
+    #[must_use]
+    pub fn with_steps_per_submit(mut self, steps: u32) -> Self {
+        self.steps_per_submit = Some(steps.max(1));
+        self
+    }
+
+    /// Steps per submit for a batch of `rows` chunks.
+    #[must_use]
+    pub fn steps_per_submit(&self, rows: usize) -> u32 {
+        self.steps_per_submit
+            .unwrap_or_else(|| codec::default_steps_per_submit(&lock(&self.shared).context, rows))
     }
 
     /// Lanes per GPU batch.
@@ -109,6 +134,27 @@ impl GpuPredictor {
 }
 
 impl Shared {
+    /// Runs `code` with lanes of exactly `rows` rows for whole-chunk coding (built on
+    /// first use).
+    fn with_coding_lanes<T>(
+        &mut self,
+        rows: usize,
+        code: impl AsyncFnOnce(&GpuContext, &GpuModel, &GpuLanes) -> Result<T, GpuError>,
+    ) -> Result<T, GpuError> {
+        let at = match self.coding.iter().position(|l| l.lanes() == rows) {
+            Some(at) => at,
+            None => {
+                let lanes = pollster::block_on(GpuLanes::new(&self.context, &self.model, rows))?;
+                if self.coding.len() >= 2 {
+                    self.coding.remove(0);
+                }
+                self.coding.push(lanes);
+                self.coding.len() - 1
+            }
+        };
+        pollster::block_on(code(&self.context, &self.model, &self.coding[at]))
+    }
+
     /// A free row, in a new batch of `new_batch` rows if every batch is full; its state
     /// is zeroed.
     fn take_row(&mut self, new_batch: usize) -> Result<(usize, usize), GpuError> {
@@ -198,5 +244,44 @@ impl Predictor for GpuPredictor {
 
     fn lock_step_lanes(&self) -> usize {
         self.lanes_per_batch
+    }
+
+    fn decode_streams(
+        &self,
+        streams: &[CodedStream<'_>],
+    ) -> Option<Result<Vec<DecodedStream>, PredictError>> {
+        let mut decoded = Vec::with_capacity(streams.len());
+        for batch in streams.chunks(self.lanes_per_batch) {
+            let period = self.steps_per_submit(batch.len());
+            let outcome =
+                lock(&self.shared).with_coding_lanes(batch.len(), async |context, model, lanes| {
+                    codec::decode_streams(context, model, lanes, batch, period).await
+                });
+            match outcome {
+                Ok(batch) => decoded.extend(batch),
+                Err(error) => return Some(Err(error.into())),
+            }
+        }
+        Some(Ok(decoded))
+    }
+
+    fn chunk_intervals(
+        &self,
+        chunks: &[&[u8]],
+        each: &mut dyn FnMut(usize, Interval),
+    ) -> Option<Result<(), PredictError>> {
+        for (b, batch) in chunks.chunks(self.lanes_per_batch).enumerate() {
+            let period = self.steps_per_submit(batch.len());
+            let first = b * self.lanes_per_batch;
+            let outcome =
+                lock(&self.shared).with_coding_lanes(batch.len(), async |context, model, lanes| {
+                    let mut each = |i, interval| each(first + i, interval);
+                    codec::encode_intervals(context, model, lanes, batch, period, &mut each).await
+                });
+            if let Err(error) = outcome {
+                return Some(Err(error.into()));
+            }
+        }
+        Some(Ok(()))
     }
 }

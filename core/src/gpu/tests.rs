@@ -328,11 +328,14 @@ mod forward {
 
 mod codec {
     use super::gpu;
+    use crate::coder::{FrequencyTable, RangeDecoder};
+    use crate::container::chunk::encode_chunk;
     use crate::container::{
         CompressOptions, DecompressOptions, compress_to_vec, decompress_to_vec,
     };
     use crate::engine::Engine;
     use crate::gpu::{GpuContext, GpuPredictor};
+    use crate::predictor::{CodedStream, Predictor};
 
     fn golden(name: &str) -> Vec<u8> {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -388,6 +391,117 @@ mod codec {
                 "batches of {lanes_per_batch}, {lanes} lanes"
             );
         }
+    }
+
+    #[test]
+    fn steps_per_submit_leave_the_bytes_unchanged() {
+        let input = golden("engine-input.bin");
+        let file = golden("engine-input.boa");
+        let options = CompressOptions {
+            chunk_len: 1024,
+            store_incompressible: false,
+            ..CompressOptions::default()
+        };
+        for (steps, lanes) in [(1, 4), (7, 3), (64, 16)] {
+            let Some((_, predictor)) = predictor(lanes) else {
+                return;
+            };
+            let predictor = predictor.with_steps_per_submit(steps);
+            assert_eq!(predictor.steps_per_submit(lanes), steps);
+            let encoded = compress_to_vec(&predictor, &input, &options).expect("compress");
+            assert!(encoded == file, "{steps} steps per submit, {lanes} lanes");
+            let decode = DecompressOptions {
+                lanes,
+                batch_chunks: 0,
+            };
+            let decoded = decompress_to_vec(&predictor, &file, &decode).expect("decompress");
+            assert!(decoded == input, "{steps} steps per submit, {lanes} lanes");
+        }
+    }
+
+    #[test]
+    fn chunks_decode_in_any_order_and_say_how_far_they_read() {
+        let Some((engine, predictor)) = predictor(5) else {
+            return;
+        };
+        let predictor = predictor.with_steps_per_submit(7);
+        let input = golden("engine-input.bin");
+        // Chunks of several lengths, coded by the CPU, one with bytes too many.
+        let chunks: Vec<&[u8]> = [0usize, 1, 2, 100, 333, 1000, 3000]
+            .iter()
+            .scan(0usize, |at, &len| {
+                let chunk = input.get(*at..*at + len)?;
+                *at += len;
+                Some(chunk)
+            })
+            .collect();
+        assert_eq!(chunks.len(), 7);
+        let mut streams: Vec<Vec<u8>> = chunks
+            .iter()
+            .map(|chunk| encode_chunk(&engine, chunk).expect("cpu").stream)
+            .collect();
+        streams[4].extend([0x5A; 8]);
+        let mut order: Vec<usize> = (0..chunks.len()).collect();
+        let mut rng = crate::rng::XorShift64::new(12);
+        for i in (1..order.len()).rev() {
+            order.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
+        }
+        assert_ne!(order, (0..chunks.len()).collect::<Vec<_>>());
+        let coded: Vec<CodedStream<'_>> = order
+            .iter()
+            .map(|&i| CodedStream {
+                stream: &streams[i],
+                len: chunks[i].len(),
+            })
+            .collect();
+        let decoded = predictor
+            .decode_streams(&coded)
+            .expect("the GPU decodes streams")
+            .expect("decodes");
+        for (&i, got) in order.iter().zip(&decoded) {
+            // The CPU's decoding of the same stream.
+            let mut cpu = RangeDecoder::new(&streams[i]).expect("start");
+            let mut lane = [engine.new_lane()];
+            let mut tables = [FrequencyTable::uniform()];
+            let mut bytes = Vec::new();
+            for _ in 0..chunks[i].len() {
+                engine.predict(&mut lane, &mut tables).expect("predict");
+                bytes.push(cpu.decode(&tables[0]));
+                engine
+                    .advance(&mut lane, &bytes[bytes.len() - 1..])
+                    .expect("advance");
+            }
+            assert!(got.bytes == bytes, "chunk {i}");
+            assert_eq!(got.read, cpu.bytes_read(), "chunk {i}");
+            let extra = streams[i].len().saturating_sub(got.read);
+            assert_eq!(extra > 0, i == 4, "chunk {i}: {extra} bytes unread");
+            if i != 4 {
+                assert!(got.bytes == chunks[i], "chunk {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn step_by_step_tables_equal_the_cpus() {
+        // The predict/advance interface (one submit per position) that evaluation uses.
+        let Some((engine, predictor)) = predictor(2) else {
+            return;
+        };
+        let input = golden("engine-input.bin");
+        let chunk = &input[..300];
+        let mut on_cpu = Vec::new();
+        engine
+            .chunk_tables(chunk, &mut |t| on_cpu.push(t.clone()))
+            .expect("cpu");
+        let mut on_gpu = Vec::new();
+        let mut lane = [predictor.new_lane()];
+        let mut table = [FrequencyTable::uniform()];
+        for &byte in chunk {
+            predictor.predict(&mut lane, &mut table).expect("predict");
+            on_gpu.push(table[0].clone());
+            predictor.advance(&mut lane, &[byte]).expect("advance");
+        }
+        assert!(on_cpu == on_gpu, "the step-by-step tables differ");
     }
 
     #[test]

@@ -197,34 +197,3 @@ fn float_table(probs: &[f32]) -> FrequencyTable {
     }
     FrequencyTable::from_weights(&weights, best)
 }
-
-/// The integer engine's bits per byte on `bytes` coded in chunks of `chunk_len` (the
-/// cross-entropy of its frequency tables; the coded size adds only the coder's overhead).
-///
-/// # Errors
-/// Whatever the engine reports.
-pub fn engine_chunked_bpb(
-    engine: &Engine,
-    bytes: &[u8],
-    chunk_len: usize,
-) -> Result<f64, crate::predictor::PredictError> {
-    use crate::predictor::Predictor;
-    use rayon::prelude::*;
-    if bytes.is_empty() {
-        return Ok(0.0);
-    }
-    let bits: Result<Vec<f64>, _> = bytes
-        .par_chunks(chunk_len.max(1))
-        .map(|chunk| {
-            let mut bits = 0f64;
-            let mut symbols = chunk.iter();
-            engine.chunk_tables(chunk, &mut |table| {
-                if let Some(&s) = symbols.next() {
-                    bits += table.cost_bits(s);
-                }
-            })?;
-            Ok::<f64, crate::predictor::PredictError>(bits)
-        })
-        .collect();
-    Ok(bits?.iter().sum::<f64>() / bytes.len() as f64)
-}

@@ -1,0 +1,389 @@
+//! The range coder on the GPU (`shaders/coder.wgsl`): whole chunks coded with many steps
+//! per submit, no host round trip per byte.
+//!
+//! A step is [coder kernel, forward pass] for every row of a [`GpuLanes`]: the coder
+//! kernel consumes each row's table and writes the row's next byte where the forward pass
+//! reads it. Decoding ([`decode_streams`]) runs the range decoder itself; encoding
+//! ([`encode_intervals`]) is teacher-forced, and the kernel gives the interval of each
+//! known byte, which the host's range encoder codes (4 bytes per byte read back instead
+//! of a 1 KiB table). After each submit of `period` steps only what those steps produced
+//! (and the lanes' coder state) is read back.
+
+use wgpu::util::DeviceExt;
+
+use super::forward::Entry;
+use super::{GpuContext, GpuError, GpuLanes, GpuModel};
+use crate::coder::{Interval, RangeDecoder};
+use crate::predictor::{CodedStream, DecodedStream};
+
+/// Steps per submit on a hardware GPU unless told otherwise.
+pub const DEFAULT_STEPS_PER_SUBMIT: u32 = 64;
+
+/// Row-steps (rows × steps) per submit on a software adapter (lavapipe, SwiftShader),
+/// which runs a submit on the CPU in one go: small enough that no submit keeps the
+/// machine busy for long (well under a second for the bundled model), so no driver
+/// watchdog is ever reached.
+const SOFTWARE_ROW_STEPS: u32 = 4096;
+
+/// Steps per submit for `rows` lanes on `context`'s adapter: [`DEFAULT_STEPS_PER_SUBMIT`]
+/// on hardware; on a software adapter as many as keep a submit within
+/// [`SOFTWARE_ROW_STEPS`] row-steps (at least 1).
+#[must_use]
+pub fn default_steps_per_submit(context: &GpuContext, rows: usize) -> u32 {
+    if context.adapter().is_hardware() {
+        DEFAULT_STEPS_PER_SUBMIT
+    } else {
+        let rows = u32::try_from(rows.max(1)).unwrap_or(u32::MAX);
+        (SOFTWARE_ROW_STEPS / rows).clamp(1, DEFAULT_STEPS_PER_SUBMIT)
+    }
+}
+
+/// One row's coder state: `Lane` of `shaders/coder.wgsl`, field for field.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct LaneRecord {
+    stream_at: u32,
+    stream_len: u32,
+    len: u32,
+    done: u32,
+    position: u32,
+    range: u32,
+    value: u32,
+}
+
+/// u32 values per `Lane`.
+const LANE_WORDS: usize = 8;
+
+impl LaneRecord {
+    fn words(&self) -> [u32; LANE_WORDS] {
+        [
+            self.stream_at,
+            self.stream_len,
+            self.len,
+            self.done,
+            self.position,
+            self.range,
+            self.value,
+            0,
+        ]
+    }
+
+    fn from_words(w: &[u32]) -> Self {
+        Self {
+            stream_at: w[0],
+            stream_len: w[1],
+            len: w[2],
+            done: w[3],
+            position: w[4],
+            range: w[5],
+            value: w[6],
+        }
+    }
+}
+
+/// The lanes' input bytes packed 4 per u32 (little-endian), each lane's starting at a
+/// word boundary, and each lane's record pointing at them.
+fn pack_inputs(inputs: &[&[u8]]) -> Result<(Vec<u32>, Vec<LaneRecord>), GpuError> {
+    let too_large = || GpuError::TooLarge("a group's streams exceed 4 GiB".into());
+    let mut bytes = Vec::with_capacity(inputs.iter().map(|i| i.len() + 3).sum());
+    let mut records = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        records.push(LaneRecord {
+            stream_at: u32::try_from(bytes.len()).map_err(|_| too_large())?,
+            stream_len: u32::try_from(input.len()).map_err(|_| too_large())?,
+            ..LaneRecord::default()
+        });
+        bytes.extend_from_slice(input);
+        bytes.resize(bytes.len().next_multiple_of(4), 0);
+    }
+    let words = bytes
+        .chunks_exact(4)
+        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+        .collect();
+    Ok((words, records))
+}
+
+/// Decodes `streams` (at most one per row of `lanes`) with `period` steps per submit:
+/// each one's bytes and how far its stream was read, as [`RangeDecoder`] would give.
+///
+/// # Errors
+/// [`GpuError::TooLarge`] for more streams than rows or a group beyond the device's
+/// buffer limits; a bad stream start as [`GpuError::TooLarge`] too (the container checks
+/// starts before calling); device failures.
+pub async fn decode_streams(
+    context: &GpuContext,
+    model: &GpuModel,
+    lanes: &GpuLanes,
+    streams: &[CodedStream<'_>],
+    period: u32,
+) -> Result<Vec<DecodedStream>, GpuError> {
+    let inputs: Vec<&[u8]> = streams.iter().map(|s| s.stream).collect();
+    let (words, mut records) = pack_inputs(&inputs)?;
+    for (record, stream) in records.iter_mut().zip(streams) {
+        let decoder = RangeDecoder::new(stream.stream)
+            .map_err(|e| GpuError::TooLarge(format!("a stream the GPU cannot start: {e}")))?;
+        (record.range, record.value) = decoder.state();
+        record.position = decoder.bytes_read() as u32;
+        record.len = lane_len(stream.len)?;
+    }
+    let mut outputs: Vec<Vec<u8>> = streams.iter().map(|s| Vec::with_capacity(s.len)).collect();
+    let finals = run(
+        context,
+        model,
+        lanes,
+        Coding {
+            entry: Entry::Decode,
+            words: &words,
+            records: &records,
+            period,
+        },
+        &mut |row, value| {
+            let byte = u8::try_from(value)
+                .map_err(|_| GpuError::Readback(format!("the GPU decoded {value}, not a byte")))?;
+            outputs[row].push(byte);
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(outputs
+        .into_iter()
+        .zip(finals)
+        .map(|(bytes, lane)| DecodedStream {
+            bytes,
+            read: lane.position as usize,
+        })
+        .collect())
+}
+
+/// Teacher-forced intervals of `chunks` (at most one per row of `lanes`) with `period`
+/// steps per submit: calls `each(i, interval)` for every byte of `chunks[i]`, each chunk's
+/// in order.
+///
+/// # Errors
+/// As [`decode_streams`]; [`GpuError::Readback`] if the device returns an interval that
+/// is not one.
+pub async fn encode_intervals(
+    context: &GpuContext,
+    model: &GpuModel,
+    lanes: &GpuLanes,
+    chunks: &[&[u8]],
+    period: u32,
+    each: &mut dyn FnMut(usize, Interval),
+) -> Result<(), GpuError> {
+    let (words, mut records) = pack_inputs(chunks)?;
+    for (record, chunk) in records.iter_mut().zip(chunks) {
+        record.len = lane_len(chunk.len())?;
+    }
+    run(
+        context,
+        model,
+        lanes,
+        Coding {
+            entry: Entry::Interval,
+            words: &words,
+            records: &records,
+            period,
+        },
+        &mut |row, packed| {
+            let interval = Interval::from_packed(packed).ok_or_else(|| {
+                GpuError::Readback(format!("the GPU returned {packed:#x}, not an interval"))
+            })?;
+            each(row, interval);
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+fn lane_len(len: usize) -> Result<u32, GpuError> {
+    u32::try_from(len).map_err(|_| GpuError::TooLarge(format!("a chunk of {len} bytes")))
+}
+
+/// What one coding run does.
+struct Coding<'a> {
+    /// [`Entry::Decode`] or [`Entry::Interval`].
+    entry: Entry,
+    /// The lanes' input bytes, packed ([`pack_inputs`]).
+    words: &'a [u32],
+    /// One record per lane in use (rows beyond them stay idle).
+    records: &'a [LaneRecord],
+    /// Steps per submit.
+    period: u32,
+}
+
+/// The device buffers of one coding run.
+struct CodingBuffers {
+    lanes: wgpu::Buffer,
+    steps: wgpu::Buffer,
+    readback: wgpu::Buffer,
+    group: wgpu::BindGroup,
+    /// Bytes of `steps` (the lanes follow them in `readback`).
+    steps_bytes: u64,
+}
+
+/// Runs `coding` to the end of its longest lane and calls `each(lane, value)` for every
+/// value a step produced, each lane's in order. Returns the lanes' final records.
+async fn run(
+    context: &GpuContext,
+    model: &GpuModel,
+    lanes: &GpuLanes,
+    coding: Coding<'_>,
+    each: &mut dyn FnMut(usize, u32) -> Result<(), GpuError>,
+) -> Result<Vec<LaneRecord>, GpuError> {
+    let rows = lanes.lanes();
+    if coding.records.len() > rows {
+        return Err(GpuError::TooLarge(format!(
+            "{} chunks for {rows} lanes",
+            coding.records.len()
+        )));
+    }
+    let period = coding.period.max(1);
+    let buffers = buffers(context, model, rows, &coding, period).await?;
+    lanes.begin_coding(context, period);
+    let longest = coding.records.iter().map(|r| r.len).max().unwrap_or(0);
+    let mut finals = coding.records.to_vec();
+    let mut first = 0u32;
+    while first < longest {
+        let count = period.min(longest - first);
+        let read = submit(context, model, lanes, &coding, &buffers, count).await?;
+        let (steps, records) = read.split_at(buffers.steps_bytes as usize / 4);
+        for t in 0..count {
+            let step = first + t;
+            for (row, lane) in coding.records.iter().enumerate() {
+                if step < lane.len {
+                    each(row, steps[t as usize * rows + row])?;
+                }
+            }
+        }
+        for (row, record) in finals.iter_mut().enumerate() {
+            *record = LaneRecord::from_words(&records[row * LANE_WORDS..]);
+        }
+        first += count;
+    }
+    Ok(finals)
+}
+
+/// Creates the run's buffers: the lanes' records (idle rows: length 0), the packed
+/// inputs, the steps' outputs and the readback buffer.
+async fn buffers(
+    context: &GpuContext,
+    model: &GpuModel,
+    rows: usize,
+    coding: &Coding<'_>,
+    period: u32,
+) -> Result<CodingBuffers, GpuError> {
+    let device = &context.device;
+    let limit = device.limits().max_storage_buffer_binding_size;
+    let steps_bytes = u64::from(period) * rows as u64 * 4;
+    let inputs_bytes = coding.words.len() as u64 * 4;
+    if steps_bytes.max(inputs_bytes) > limit {
+        return Err(GpuError::TooLarge(format!(
+            "a coding run of {inputs_bytes} input bytes and {steps_bytes} output bytes \
+             per submit; this GPU binds at most {limit}"
+        )));
+    }
+    let mut records = vec![0u32; rows * LANE_WORDS];
+    for (slot, record) in records.chunks_exact_mut(LANE_WORDS).zip(coding.records) {
+        slot.copy_from_slice(&record.words());
+    }
+    let lanes_bytes = records.len() as u64 * 4;
+    context
+        .checked("the coder's buffers", || {
+            let init = |label, contents: &[u32], usage| {
+                device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some(label),
+                    contents: bytemuck::cast_slice(contents),
+                    usage,
+                })
+            };
+            let lanes = init(
+                "coder lanes",
+                &records,
+                wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+            );
+            // A binding is never empty.
+            let words = if coding.words.is_empty() {
+                &[0][..]
+            } else {
+                coding.words
+            };
+            let streams = init("coder inputs", words, wgpu::BufferUsages::STORAGE);
+            let steps = device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("coder steps"),
+                size: steps_bytes.max(4),
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: false,
+            });
+            let readback = device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("coder readback"),
+                size: steps_bytes + lanes_bytes,
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("coder"),
+                layout: model.coder_layout(),
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: lanes.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: streams.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: steps.as_entire_binding(),
+                    },
+                ],
+            });
+            CodingBuffers {
+                lanes,
+                steps,
+                readback,
+                group,
+                steps_bytes,
+            }
+        })
+        .await
+}
+
+/// One submit of `count` steps; returns the steps' outputs, then the lanes' records.
+async fn submit(
+    context: &GpuContext,
+    model: &GpuModel,
+    lanes: &GpuLanes,
+    coding: &Coding<'_>,
+    buffers: &CodingBuffers,
+    count: u32,
+) -> Result<Vec<u32>, GpuError> {
+    context
+        .checked("a coding submit", || {
+            let mut encoder = context.device.create_command_encoder(&Default::default());
+            {
+                let mut pass = encoder.begin_compute_pass(&Default::default());
+                for _ in 0..count {
+                    lanes.record_coding_step(&mut pass, model, coding.entry, &buffers.group);
+                }
+            }
+            encoder.copy_buffer_to_buffer(
+                &buffers.steps,
+                0,
+                &buffers.readback,
+                0,
+                buffers.steps_bytes,
+            );
+            encoder.copy_buffer_to_buffer(
+                &buffers.lanes,
+                0,
+                &buffers.readback,
+                buffers.steps_bytes,
+                buffers.lanes.size(),
+            );
+            context.queue.submit([encoder.finish()]);
+        })
+        .await?;
+    let bytes = context.read(&buffers.readback).await?;
+    Ok(bytemuck::pod_collect_to_vec(&bytes))
+}
