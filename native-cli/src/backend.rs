@@ -24,9 +24,10 @@ pub enum BackendChoice {
 pub enum Backend {
     /// The CPU engine.
     Cpu(Box<Engine>),
-    /// The shaders on a GPU.
+    /// The shaders on a GPU, and the same model on the CPU (to check against, or to
+    /// finish on).
     #[cfg(feature = "gpu")]
-    Gpu(GpuPredictor),
+    Gpu(GpuPredictor, Box<Engine>),
 }
 
 /// The positive number in the environment variable `name`, if it is set.
@@ -95,7 +96,7 @@ impl Backend {
                     .map_err(|e| anyhow::anyhow!("--backend gpu: {e}"))?;
                 let gpu = gpu_predictor(context, &engine, streams()?)
                     .map_err(|e| anyhow::anyhow!("--backend gpu: {e:#}"))?;
-                Ok(Self::Gpu(gpu))
+                Ok(Self::Gpu(gpu, Box::new(engine)))
             }
             #[cfg(feature = "gpu")]
             BackendChoice::Auto => {
@@ -119,11 +120,17 @@ impl Backend {
                     );
                     return Ok(Self::Cpu(Box::new(engine)));
                 }
-                let opened = GpuContext::new_blocking()
-                    .map_err(anyhow::Error::from)
-                    .and_then(|context| gpu_predictor(context, &engine, streams()?));
+                // A GPU that fails mid-file hands over to the CPU: the bytes are the same.
+                let opened =
+                    GpuContext::new_blocking()
+                        .map_err(anyhow::Error::from)
+                        .and_then(|context| {
+                            let fallback = Engine::new(engine.model().clone())?;
+                            Ok(gpu_predictor(context, &engine, streams()?)?
+                                .with_cpu_fallback(fallback))
+                        });
                 Ok(match opened {
-                    Ok(gpu) if gpu.adapter().is_hardware() => Self::Gpu(gpu),
+                    Ok(gpu) if gpu.adapter().is_hardware() => Self::Gpu(gpu, Box::new(engine)),
                     Ok(gpu) => {
                         note(
                             quiet,
@@ -158,7 +165,7 @@ impl Backend {
         match self {
             Self::Cpu(_) => crate::codec_cmds::auto_lanes(chunks),
             #[cfg(feature = "gpu")]
-            Self::Gpu(gpu) => gpu.lanes_per_batch(),
+            Self::Gpu(gpu, _) => gpu.lanes_per_batch(),
         }
     }
 
@@ -167,8 +174,34 @@ impl Backend {
         match self {
             Self::Cpu(_) => "CPU".into(),
             #[cfg(feature = "gpu")]
-            Self::Gpu(gpu) => format!("GPU ({})", gpu.adapter().name),
+            Self::Gpu(gpu, _) => format!("GPU ({})", gpu.adapter().name),
         }
+    }
+
+    /// The model on the CPU (whatever the backend).
+    pub fn engine(&self) -> &Engine {
+        match self {
+            Self::Cpu(engine) => engine,
+            #[cfg(feature = "gpu")]
+            Self::Gpu(_, engine) => engine,
+        }
+    }
+
+    /// ` (the GPU failed: …; finished on the CPU)` when `auto`'s GPU gave up mid-way.
+    pub fn fallback_note(&self) -> String {
+        match self {
+            Self::Cpu(_) => String::new(),
+            #[cfg(feature = "gpu")]
+            Self::Gpu(gpu, _) => gpu
+                .fell_back()
+                .map(|why| format!(" (the GPU failed: {why}; finished on the CPU)"))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Whether the engine runs on the CPU.
+    pub fn is_cpu(&self) -> bool {
+        matches!(self, Self::Cpu(_))
     }
 }
 
@@ -182,7 +215,7 @@ macro_rules! with_predictor {
                 $body
             }
             #[cfg(feature = "gpu")]
-            $crate::backend::Backend::Gpu(gpu) => {
+            $crate::backend::Backend::Gpu(gpu, _) => {
                 let $p = gpu;
                 $body
             }

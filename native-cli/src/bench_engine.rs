@@ -68,9 +68,9 @@ pub fn run(args: &BenchEngineArgs) -> anyhow::Result<ExitCode> {
         args.runs
     );
     println!(
-        "| model | backend | lanes | ratio | compress KB/s (median) | min–max | decompress KB/s (median) | min–max |"
+        "| model | backend | lanes | ratio | compress KB/s (median) | min–max | decompress KB/s (median) | min–max | same bytes as CPU |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for (name, engine) in engines(args, &data)? {
         for &lanes in &args.lanes {
             let engine = Engine::new(engine.model().clone())?;
@@ -109,6 +109,7 @@ fn bench_one(
             batch_chunks: 0,
         };
         let (mut compress_rates, mut decompress_rates, mut ratio) = (Vec::new(), Vec::new(), 0.0);
+        let mut packed_once = Vec::new();
         for _ in 0..args.runs {
             let result: anyhow::Result<()> = pool.install(|| {
                 let started = Instant::now();
@@ -122,16 +123,46 @@ fn bench_one(
                     bail!("round trip differs for {name}");
                 }
                 ratio = data.len() as f64 / packed.len() as f64;
+                packed_once = packed;
                 Ok(())
             });
             result?;
         }
         let (c, c_min, c_max) = median(compress_rates);
         let (d, d_min, d_max) = median(decompress_rates);
+        let same = pool.install(|| check_against_cpu(backend, data, &packed_once, &options))?;
         println!(
-            "| {name} | {} | {lanes} | {ratio:.3} | {c:.1} | {c_min:.1}–{c_max:.1} | {d:.1} | {d_min:.1}–{d_max:.1} |",
+            "| {name} | {} | {lanes} | {ratio:.3} | {c:.1} | {c_min:.1}–{c_max:.1} | {d:.1} | {d_min:.1}–{d_max:.1} | {same} |",
             backend.describe()
         );
     }
     Ok(())
+}
+
+/// For a GPU backend, that the CPU engine writes the same file and reads it back (the
+/// determinism contract, checked on every benchmark row); an error if not. Returns the
+/// table's cell.
+fn check_against_cpu(
+    backend: &Backend,
+    data: &[u8],
+    packed: &[u8],
+    options: &CompressOptions,
+) -> anyhow::Result<&'static str> {
+    if backend.is_cpu() {
+        return Ok("(is the CPU)");
+    }
+    let engine = backend.engine();
+    let by_cpu = compress_to_vec(engine, data, options)?;
+    if by_cpu != packed {
+        bail!(
+            "{} wrote a different file than the CPU ({} vs {} bytes)",
+            backend.describe(),
+            packed.len(),
+            by_cpu.len()
+        );
+    }
+    if decompress_to_vec(engine, packed, &DecompressOptions::default())? != data {
+        bail!("the CPU does not restore {}'s file", backend.describe());
+    }
+    Ok("yes")
 }

@@ -207,7 +207,7 @@ fn on_gpu_note(backend: &Backend) -> String {
     match backend {
         Backend::Cpu(_) => String::new(),
         #[cfg(feature = "gpu")]
-        Backend::Gpu(_) => format!(" on {}", backend.describe()),
+        Backend::Gpu(..) => format!(" on {}{}", backend.describe(), backend.fallback_note()),
     }
 }
 

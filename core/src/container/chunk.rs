@@ -223,6 +223,29 @@ pub(crate) fn decode_group<P: Predictor>(
     Ok(in_file_order)
 }
 
+/// Decodes `streams` on the host with `predictor`'s tables, as [`decode_group`] does when
+/// the predictor decodes no streams itself (a GPU predictor that lost its device finishes
+/// a file with this on the CPU).
+pub(crate) fn decode_on_host<P: Predictor>(
+    predictor: &P,
+    streams: &[CodedStream<'_>],
+) -> Result<Vec<DecodedStream>, ContainerError> {
+    let mut order: Vec<usize> = (0..streams.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(streams[i].len));
+    let sorted: Vec<CodedStream<'_>> = order.iter().map(|&i| streams[i]).collect();
+    let decoders = sorted
+        .iter()
+        .map(|s| RangeDecoder::new(s.stream))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|source| ContainerError::Coder { chunk: 0, source })?;
+    let decoded = decode_in_lock_step(predictor, &sorted, decoders)?;
+    let mut in_order = vec![None; streams.len()];
+    for (chunk, &i) in decoded.into_iter().zip(&order) {
+        in_order[i] = Some(chunk);
+    }
+    Ok(in_order.into_iter().flatten().collect())
+}
+
 /// The host's decoding of [`decode_group`]: one predictor call per byte position for the
 /// whole group. `streams` are ordered by decreasing length, so the lanes still decoding
 /// are a prefix.

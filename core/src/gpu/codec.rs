@@ -9,8 +9,6 @@
 //! of a 1 KiB table). After each submit of `period` steps only what those steps produced
 //! (and the lanes' coder state) is read back.
 
-use wgpu::util::DeviceExt;
-
 use super::forward::Entry;
 use super::{GpuContext, GpuError, GpuLanes, GpuModel};
 use crate::coder::{Interval, RangeDecoder};
@@ -290,11 +288,7 @@ async fn buffers(
     context
         .checked("the coder's buffers", || {
             let init = |label, contents: &[u32], usage| {
-                device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some(label),
-                    contents: bytemuck::cast_slice(contents),
-                    usage,
-                })
+                context.buffer_with(label, bytemuck::cast_slice(contents), usage)
             };
             let lanes = init(
                 "coder lanes",

@@ -142,6 +142,26 @@ impl GpuContext {
         Ok(value)
     }
 
+    /// A buffer holding `contents` (`COPY_DST` is added to `usage`), written through the
+    /// queue: unlike wgpu's `create_buffer_init`, which panics when the device is lost,
+    /// a lost device here is an error of the enclosing [`GpuContext::checked`] scope or
+    /// of the next readback. `contents.len()` must be a multiple of 4 (0 is made 4).
+    pub(crate) fn buffer_with(
+        &self,
+        label: &'static str,
+        contents: &[u8],
+        usage: wgpu::BufferUsages,
+    ) -> wgpu::Buffer {
+        let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: (contents.len() as u64).max(4),
+            usage: usage | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        self.queue.write_buffer(&buffer, 0, contents);
+        buffer
+    }
+
     /// Copies `buffer` (which has `MAP_READ`) to the host once the queue's work is done.
     pub(crate) async fn read(&self, buffer: &wgpu::Buffer) -> Result<Vec<u8>, GpuError> {
         let (sender, receiver) = futures_channel::oneshot::channel();

@@ -2,8 +2,6 @@
 //! (entry point `check` of `fixed_check.wgsl`): how tests prove the shaders compute what
 //! `engine::fixed` computes, and how a start-up self-test can.
 
-use wgpu::util::DeviceExt;
-
 use super::{GpuContext, GpuError};
 
 /// A primitive of `fixed.wgsl`. The discriminant is the shader's `op`.
@@ -89,13 +87,8 @@ impl FixedCheck {
         let result_bytes = u64::from(count) * 8;
         let (bind_groups, results, readback) = context
             .checked("the fixed-point check's buffers", || {
-                let init = |label, contents: &[u8], usage| {
-                    device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                        label: Some(label),
-                        contents,
-                        usage,
-                    })
-                };
+                let init =
+                    |label, contents: &[u8], usage| context.buffer_with(label, contents, usage);
                 let params = init(
                     "params",
                     bytemuck::cast_slice(&params),

@@ -3,8 +3,6 @@
 //! pipelines (built once per model), [`GpuLanes`] the activations, states and the
 //! recorded dispatches for a number of lanes (built once per batch size).
 
-use wgpu::util::DeviceExt;
-
 use super::pack::{BlockAt, ModelAt, pack};
 use super::{GpuContext, GpuError};
 use crate::engine::Engine;
@@ -169,11 +167,11 @@ impl GpuModel {
         let device = &context.device;
         let (tables, layouts, pipelines) = context
             .checked("the model's kernels", || {
-                let tables = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some("tables"),
-                    contents: bytemuck::cast_slice(&values),
-                    usage: wgpu::BufferUsages::STORAGE,
-                });
+                let tables = context.buffer_with(
+                    "tables",
+                    bytemuck::cast_slice(&values),
+                    wgpu::BufferUsages::STORAGE,
+                );
                 let step = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                     label: Some("step"),
                     entries: &[
@@ -255,6 +253,22 @@ impl GpuModel {
 
     pub(super) fn pipeline(&self, entry: Entry) -> &wgpu::ComputePipeline {
         &self.pipelines[entry as usize]
+    }
+
+    /// The most lanes one batch can have on `context`'s device: each of its per-row
+    /// buffers (activations, state, io) must fit one storage binding, and rows are
+    /// dispatched along one workgroup dimension.
+    #[must_use]
+    pub fn max_lanes(&self, context: &GpuContext) -> usize {
+        let limits = context.device.limits();
+        let d = self.dims;
+        let acts = Acts::new(&d, 1).map_or(u64::MAX, |a| u64::from(a.len));
+        let state = ((d.d_conv - 1) * d.d_inner + d.d_inner * d.d_state) * d.num_layers;
+        let widest = acts.max(state as u64).max(257) * 4;
+        let by_memory = limits.max_storage_buffer_binding_size / widest.max(1);
+        by_memory
+            .min(u64::from(limits.max_compute_workgroups_per_dimension))
+            .max(1) as usize
     }
 
     /// The layout of the coder kernels' group 1 (`shaders/coder.wgsl`).
@@ -479,11 +493,11 @@ impl GpuLanes {
                 {
                     slot[..20].copy_from_slice(&p.words());
                 }
-                let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some("params"),
-                    contents: bytemuck::cast_slice(&words),
-                    usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-                });
+                let params = context.buffer_with(
+                    "params",
+                    bytemuck::cast_slice(&words),
+                    wgpu::BufferUsages::UNIFORM,
+                );
                 let storage = |label, bytes: u64, extra| {
                     device.create_buffer(&wgpu::BufferDescriptor {
                         label: Some(label),

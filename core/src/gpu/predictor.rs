@@ -8,7 +8,14 @@
 //! (the evaluation's tables): its lanes live in batches too; a lane takes a free row the
 //! first time it is advanced and gives it back when dropped. Calls are serialised (one
 //! submit in flight at a time).
+//!
+//! With a CPU fallback ([`GpuPredictor::with_cpu_fallback`]), a GPU failure during
+//! whole-chunk coding (a lost device, a refused submit, a mapping error) switches the
+//! predictor to the CPU engine for good, and the chunk group being coded is finished
+//! there: the bytes are the same, so the file is too. Without one the failure is an
+//! error.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{GpuContext, GpuError, GpuLanes, GpuModel, codec};
@@ -42,6 +49,14 @@ pub struct GpuPredictor {
     lanes_per_batch: usize,
     /// Steps per submit of whole-chunk coding; `None`: [`codec::default_steps_per_submit`].
     steps_per_submit: Option<u32>,
+    /// The same model on the CPU, to finish on when the GPU fails.
+    fallback: Option<Box<Engine>>,
+    /// Why the GPU was given up (set once, then every call runs on the fallback).
+    failure: Mutex<Option<String>>,
+    failed: AtomicBool,
+    /// Tests: the number of whole-chunk batches after which the device is destroyed.
+    #[cfg(test)]
+    lose_device_after: Mutex<Option<usize>>,
 }
 
 impl std::fmt::Debug for GpuPredictor {
@@ -72,6 +87,13 @@ impl Drop for GpuLane {
     }
 }
 
+#[cfg(test)]
+fn lock_plain<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The lock, also after a panic elsewhere (the state it guards stays consistent: rows
 /// are only handed out and back).
 fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
@@ -82,7 +104,7 @@ fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
 
 impl GpuPredictor {
     /// `engine`'s model on `context`'s device, in batches of `lanes_per_batch` lanes
-    /// (at least 1).
+    /// (at least 1, at most what the device's limits allow: [`GpuModel::max_lanes`]).
     ///
     /// # Errors
     /// When the device refuses the model or its kernels.
@@ -92,6 +114,7 @@ impl GpuPredictor {
         lanes_per_batch: usize,
     ) -> Result<Self, GpuError> {
         let model = pollster::block_on(GpuModel::new(&context, engine))?;
+        let lanes_per_batch = lanes_per_batch.clamp(1, model.max_lanes(&context));
         Ok(Self {
             shared: Arc::new(Mutex::new(Shared {
                 context,
@@ -100,9 +123,71 @@ impl GpuPredictor {
                 coding: Vec::new(),
             })),
             fingerprint: engine.fingerprint(),
-            lanes_per_batch: lanes_per_batch.max(1),
+            lanes_per_batch,
             steps_per_submit: None,
+            fallback: None,
+            failure: Mutex::new(None),
+            failed: AtomicBool::new(false),
+            #[cfg(test)]
+            lose_device_after: Mutex::new(None),
         })
+    }
+
+    /// Finishes on `engine` (the same model, on the CPU) if the GPU fails mid-file,
+    /// instead of failing. [`GpuPredictor::fell_back`] tells whether it did.
+    #[must_use]
+    pub fn with_cpu_fallback(mut self, engine: Engine) -> Self {
+        self.fallback = Some(Box::new(engine));
+        self
+    }
+
+    /// Why the GPU was given up for the CPU fallback, if it was.
+    #[must_use]
+    pub fn fell_back(&self) -> Option<String> {
+        self.failure
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The fallback engine once the GPU has been given up.
+    fn on_cpu(&self) -> Option<&Engine> {
+        self.failed
+            .load(Ordering::Acquire)
+            .then_some(self.fallback.as_deref())
+            .flatten()
+    }
+
+    /// After `error`: the fallback engine (the GPU given up for good), or the error.
+    fn give_up_gpu(&self, error: GpuError) -> Result<&Engine, PredictError> {
+        let Some(engine) = self.fallback.as_deref() else {
+            return Err(error.into());
+        };
+        self.failure
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get_or_insert_with(|| error.to_string());
+        self.failed.store(true, Ordering::Release);
+        Ok(engine)
+    }
+
+    /// Tests: destroys the device after `batches` more whole-chunk batches (a lost device).
+    #[cfg(test)]
+    pub(crate) fn lose_device_after(&self, batches: usize) {
+        *lock_plain(&self.lose_device_after) = Some(batches);
+    }
+
+    /// Tests: destroys the device if its countdown has run out.
+    fn maybe_lose_device(&self) {
+        #[cfg(test)]
+        {
+            let mut countdown = lock_plain(&self.lose_device_after);
+            match *countdown {
+                Some(0) => lock(&self.shared).context.device.destroy(),
+                Some(n) => *countdown = Some(n - 1),
+                None => {}
+            }
+        }
     }
 
     /// Codes with `steps` steps per submit (at least 1) instead of the adapter's default
@@ -250,19 +335,7 @@ impl Predictor for GpuPredictor {
         &self,
         streams: &[CodedStream<'_>],
     ) -> Option<Result<Vec<DecodedStream>, PredictError>> {
-        let mut decoded = Vec::with_capacity(streams.len());
-        for batch in streams.chunks(self.lanes_per_batch) {
-            let period = self.steps_per_submit(batch.len());
-            let outcome =
-                lock(&self.shared).with_coding_lanes(batch.len(), async |context, model, lanes| {
-                    codec::decode_streams(context, model, lanes, batch, period).await
-                });
-            match outcome {
-                Ok(batch) => decoded.extend(batch),
-                Err(error) => return Some(Err(error.into())),
-            }
-        }
-        Some(Ok(decoded))
+        Some(self.decode_whole(streams))
     }
 
     fn chunk_intervals(
@@ -270,18 +343,112 @@ impl Predictor for GpuPredictor {
         chunks: &[&[u8]],
         each: &mut dyn FnMut(usize, Interval),
     ) -> Option<Result<(), PredictError>> {
-        for (b, batch) in chunks.chunks(self.lanes_per_batch).enumerate() {
+        Some(self.intervals_whole(chunks, each))
+    }
+}
+
+impl GpuPredictor {
+    /// [`Predictor::decode_streams`]: batch by batch on the GPU; on a failure with a
+    /// fallback, the whole group again on the CPU (decoding has no partial output).
+    fn decode_whole(
+        &self,
+        streams: &[CodedStream<'_>],
+    ) -> Result<Vec<DecodedStream>, PredictError> {
+        if let Some(engine) = self.on_cpu() {
+            return Ok(crate::container::chunk::decode_on_host(engine, streams)?);
+        }
+        let mut decoded = Vec::with_capacity(streams.len());
+        for batch in self.batches(streams, |s| s.stream.len()) {
+            self.maybe_lose_device();
             let period = self.steps_per_submit(batch.len());
-            let first = b * self.lanes_per_batch;
             let outcome =
                 lock(&self.shared).with_coding_lanes(batch.len(), async |context, model, lanes| {
-                    let mut each = |i, interval| each(first + i, interval);
-                    codec::encode_intervals(context, model, lanes, batch, period, &mut each).await
+                    codec::decode_streams(context, model, lanes, batch, period).await
                 });
-            if let Err(error) = outcome {
-                return Some(Err(error.into()));
+            match outcome {
+                Ok(batch) => decoded.extend(batch),
+                Err(error) => {
+                    let engine = self.give_up_gpu(error)?;
+                    return Ok(crate::container::chunk::decode_on_host(engine, streams)?);
+                }
             }
         }
-        Some(Ok(()))
+        Ok(decoded)
+    }
+
+    /// [`Predictor::chunk_intervals`]: batch by batch on the GPU; on a failure with a
+    /// fallback, every chunk continues on the CPU from the interval it had reached.
+    fn intervals_whole(
+        &self,
+        chunks: &[&[u8]],
+        emit: &mut dyn FnMut(usize, Interval),
+    ) -> Result<(), PredictError> {
+        let mut given = vec![0usize; chunks.len()];
+        let mut counted = |i: usize, interval| {
+            given[i] += 1;
+            emit(i, interval);
+        };
+        if self.on_cpu().is_none() {
+            let mut first = 0;
+            for batch in self.batches(chunks, |c| c.len()) {
+                self.maybe_lose_device();
+                let period = self.steps_per_submit(batch.len());
+                let outcome = lock(&self.shared).with_coding_lanes(
+                    batch.len(),
+                    async |context, model, lanes| {
+                        let mut each = |i, interval| counted(first + i, interval);
+                        codec::encode_intervals(context, model, lanes, batch, period, &mut each)
+                            .await
+                    },
+                );
+                if let Err(error) = outcome {
+                    self.give_up_gpu(error)?;
+                    break;
+                }
+                first += batch.len();
+            }
+        }
+        let Some(engine) = self.on_cpu() else {
+            return Ok(());
+        };
+        for (i, chunk) in chunks.iter().enumerate() {
+            let (skip, mut position) = (given[i], 0usize);
+            engine.chunk_tables(chunk, &mut |table| {
+                if position >= skip
+                    && let Some(&symbol) = chunk.get(position)
+                {
+                    emit(i, table.interval(symbol));
+                }
+                position += 1;
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl GpuPredictor {
+    /// `items` cut into batches of at most [`GpuPredictor::lanes_per_batch`] items whose
+    /// input bytes (`bytes(item)`, each padded to 4) fit one storage binding; an item
+    /// too large on its own goes alone (and the device refuses it with a clear error).
+    fn batches<'a, T>(&self, items: &'a [T], bytes: impl Fn(&T) -> usize) -> Vec<&'a [T]> {
+        let limit = lock(&self.shared)
+            .context
+            .device
+            .limits()
+            .max_storage_buffer_binding_size;
+        let mut batches = Vec::new();
+        let (mut start, mut sum) = (0, 0u64);
+        for (i, item) in items.iter().enumerate() {
+            let size = bytes(item).next_multiple_of(4) as u64;
+            if i > start && (i - start == self.lanes_per_batch || sum + size > limit) {
+                batches.push(&items[start..i]);
+                (start, sum) = (i, 0);
+            }
+            sum += size;
+        }
+        if start < items.len() {
+            batches.push(&items[start..]);
+        }
+        batches
     }
 }

@@ -334,7 +334,7 @@ mod codec {
         CompressOptions, DecompressOptions, compress_to_vec, decompress_to_vec,
     };
     use crate::engine::Engine;
-    use crate::gpu::{GpuContext, GpuPredictor};
+    use crate::gpu::{DEFAULT_LANES_PER_BATCH, GpuContext, GpuPredictor};
     use crate::predictor::{CodedStream, Predictor};
 
     fn golden(name: &str) -> Vec<u8> {
@@ -479,6 +479,73 @@ mod codec {
                 assert!(got.bytes == chunks[i], "chunk {i}");
             }
         }
+    }
+
+    #[test]
+    fn a_lost_device_is_an_error_or_finishes_on_the_cpu() {
+        let input = golden("engine-input.bin");
+        let file = golden("engine-input.boa");
+        let options = CompressOptions {
+            chunk_len: 1024,
+            store_incompressible: false,
+            ..CompressOptions::default()
+        };
+        // Batches of 2 chunks: the device is lost after the first batch, mid-file.
+        let decode = DecompressOptions {
+            lanes: 5,
+            batch_chunks: 0,
+        };
+        let Some((_, strict)) = predictor(2) else {
+            return;
+        };
+        strict.lose_device_after(1);
+        let error = decompress_to_vec(&strict, &file, &decode).expect_err("a lost device");
+        let reason = std::error::Error::source(&error).map(ToString::to_string);
+        assert!(
+            reason.as_deref().is_some_and(|r| r.contains("GPU")),
+            "{error}: {reason:?}"
+        );
+        for encode in [false, true] {
+            let Some((engine, gpu)) = predictor(2) else {
+                return;
+            };
+            let predictor = gpu.with_cpu_fallback(engine);
+            predictor.lose_device_after(1);
+            if encode {
+                let encoded = compress_to_vec(&predictor, &input, &options).expect("compress");
+                assert!(encoded == file, "the file finished on the CPU differs");
+            } else {
+                let decoded = decompress_to_vec(&predictor, &file, &decode).expect("decompress");
+                assert!(decoded == input, "the bytes finished on the CPU differ");
+            }
+            let reason = predictor.fell_back().expect("it fell back");
+            eprintln!("fell back to the CPU: {reason}");
+            assert!(!reason.is_empty());
+        }
+    }
+
+    #[test]
+    fn thousands_of_chunks_code_in_bounded_batches() {
+        let Some((engine, predictor)) = predictor(DEFAULT_LANES_PER_BATCH) else {
+            return;
+        };
+        assert!(predictor.lanes_per_batch() <= DEFAULT_LANES_PER_BATCH);
+        // 2,500 chunks of 2 bytes, every one coded, in groups of 1,000 chunks: each group
+        // goes to the device in batches of at most 256 rows.
+        let input = &golden("engine-input.bin")[..5000];
+        let options = CompressOptions {
+            chunk_len: 2,
+            store_incompressible: false,
+            ..CompressOptions::default()
+        };
+        let by_cpu = compress_to_vec(&engine, input, &options).expect("cpu");
+        let by_gpu = compress_to_vec(&predictor, input, &options).expect("gpu");
+        assert!(by_cpu == by_gpu, "the backends wrote different files");
+        let decode = DecompressOptions {
+            lanes: 1000,
+            batch_chunks: 2500,
+        };
+        assert!(decompress_to_vec(&predictor, &by_cpu, &decode).expect("gpu") == input);
     }
 
     #[test]
