@@ -3,16 +3,19 @@
 //
 //   group 0, binding 0  params  one Params per dispatch (uniform, dynamic offset)
 //   group 0, binding 1  acts    activations of every row: each named activation is a
-//                               region [rows][width] at its own offset (i32 codes)
+//                               region [rows][width] at its own offset (i32 codes);
+//                               rows = lanes × window, row = lane · window + t
 //   group 0, binding 2  state   the recurrent state: [lanes][state_stride]; per layer the
 //                               conv history [(K−1)][d_inner], then h [d_inner][d_state]
-//   group 0, binding 3  io      the step's input bytes [rows] (u32 each), then its
-//                               frequency tables [rows][256]
+//   group 0, binding 3  io      the input bytes [rows] (u32 each; 256 or more: the row is
+//                               idle), then the frequency tables [rows][256]
 //   group 1, binding 0  tables  the model's constants (fixed.wgsl)
 
 struct Params {
-    /// Rows (lanes) of this step.
+    /// Rows of this dispatch: lanes × window, row = lane · window + t.
     rows: u32,
+    /// Positions per lane (1 when decoding; a teacher-forced window when encoding).
+    window: u32,
     /// Outputs (or channels, or elements) per row.
     width: u32,
     /// Inputs per row (linear layers, LayerNorm).

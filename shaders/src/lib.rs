@@ -31,9 +31,10 @@ pub const MIXER: &str = include_str!("../mixer.wgsl");
 /// Entry point `softmax`: logits → frequency tables.
 pub const SOFTMAX: &str = include_str!("../softmax.wgsl");
 
-/// Entry points `decode` (the range decoder) and `interval` (teacher forcing: the
-/// interval the host's range encoder codes): the range coder over the model's tables,
-/// feeding each lane's next byte to the next step. Its own bindings in group 1.
+/// Entry points `decode` (the range decoder, feeding each lane's next byte to the next
+/// step), `feed` and `interval` (teacher forcing over a window: the known bytes in, the
+/// intervals the host's range encoder codes out): the range coder over the model's
+/// tables. Its own bindings in group 1.
 pub const CODER: &str = include_str!("../coder.wgsl");
 
 /// A compute module the host builds pipelines from.

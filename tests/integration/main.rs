@@ -2,4 +2,5 @@
 
 mod engine_golden;
 mod golden;
+mod gpu_boa_preset;
 mod shared_data;

@@ -1,38 +1,38 @@
-//! The range coder on the GPU (`shaders/coder.wgsl`): whole chunks coded with many steps
-//! per submit, no host round trip per byte.
+//! The range coder on the GPU (`shaders/coder.wgsl`): whole chunks coded with many
+//! positions per submit, no host round trip per byte.
 //!
-//! A step is [coder kernel, forward pass] for every row of a [`GpuLanes`]: the coder
-//! kernel consumes each row's table and writes the row's next byte where the forward pass
-//! reads it. Decoding ([`decode_streams`]) runs the range decoder itself; encoding
-//! ([`encode_intervals`]) is teacher-forced, and the kernel gives the interval of each
-//! known byte, which the host's range encoder codes (4 bytes per byte read back instead
-//! of a 1 KiB table). After each submit of `period` steps only what those steps produced
-//! (and the lanes' coder state) is read back.
+//! Decoding ([`decode_streams`]) runs steps of [range decoder, forward pass] over lanes
+//! of window 1: the decoder consumes each lane's table and writes its next byte where the
+//! forward pass reads it. Encoding ([`encode_intervals`]) is teacher-forced over windows
+//! ([`EncodingPlan`]): [feed the window's known bytes, forward pass over lanes × window
+//! rows, the interval of each row's next byte], which the host's range encoder codes
+//! (4 bytes per byte read back instead of a 1 KiB table). After each submit only what its
+//! steps or windows produced (and the lanes' coder state) is read back.
 
-use super::forward::Entry;
 use super::{GpuContext, GpuError, GpuLanes, GpuModel};
-use crate::coder::{Interval, RangeDecoder};
+use crate::coder::{FrequencyTable, Interval, RangeDecoder};
 use crate::predictor::{CodedStream, DecodedStream};
 
-/// Steps per submit on a hardware GPU unless told otherwise.
+/// Positions per lane per submit (decoding steps; encoding window positions) on a
+/// hardware GPU unless told otherwise.
 pub const DEFAULT_STEPS_PER_SUBMIT: u32 = 64;
 
-/// Row-steps (rows × steps) per submit on a software adapter (lavapipe, SwiftShader),
-/// which runs a submit on the CPU in one go: small enough that no submit keeps the
-/// machine busy for long (well under a second for the bundled model), so no driver
-/// watchdog is ever reached.
+/// Row-positions (lanes × positions per lane) per submit on a software adapter
+/// (lavapipe, SwiftShader), which runs a submit on the CPU in one go: small enough that
+/// no submit keeps the machine busy for long (well under a second for the bundled model),
+/// so no driver watchdog is ever reached.
 const SOFTWARE_ROW_STEPS: u32 = 4096;
 
-/// Steps per submit for `rows` lanes on `context`'s adapter: [`DEFAULT_STEPS_PER_SUBMIT`]
-/// on hardware; on a software adapter as many as keep a submit within
-/// [`SOFTWARE_ROW_STEPS`] row-steps (at least 1).
+/// Positions per lane per submit for `lanes` lanes on `context`'s adapter:
+/// [`DEFAULT_STEPS_PER_SUBMIT`] on hardware; on a software adapter as many as keep a
+/// submit within [`SOFTWARE_ROW_STEPS`] row-positions (at least 1).
 #[must_use]
-pub fn default_steps_per_submit(context: &GpuContext, rows: usize) -> u32 {
+pub fn default_steps_per_submit(context: &GpuContext, lanes: usize) -> u32 {
     if context.adapter().is_hardware() {
         DEFAULT_STEPS_PER_SUBMIT
     } else {
-        let rows = u32::try_from(rows.max(1)).unwrap_or(u32::MAX);
-        (SOFTWARE_ROW_STEPS / rows).clamp(1, DEFAULT_STEPS_PER_SUBMIT)
+        let lanes = u32::try_from(lanes.max(1)).unwrap_or(u32::MAX);
+        (SOFTWARE_ROW_STEPS / lanes).clamp(1, DEFAULT_STEPS_PER_SUBMIT)
     }
 }
 
@@ -100,13 +100,14 @@ fn pack_inputs(inputs: &[&[u8]]) -> Result<(Vec<u32>, Vec<LaneRecord>), GpuError
     Ok((words, records))
 }
 
-/// Decodes `streams` (at most one per row of `lanes`) with `period` steps per submit:
-/// each one's bytes and how far its stream was read, as [`RangeDecoder`] would give.
+/// Decodes `streams` (at most one per lane of `lanes`, whose window must be 1) with
+/// `period` steps per submit: each one's bytes and how far its stream was read, as
+/// [`RangeDecoder`] would give.
 ///
 /// # Errors
-/// [`GpuError::TooLarge`] for more streams than rows or a group beyond the device's
-/// buffer limits; a bad stream start as [`GpuError::TooLarge`] too (the container checks
-/// starts before calling); device failures.
+/// [`GpuError::TooLarge`] for more streams than lanes, lanes with a window, or a group
+/// beyond the device's buffer limits; a bad stream start as [`GpuError::TooLarge`] too
+/// (the container checks starts before calling); device failures.
 pub async fn decode_streams(
     context: &GpuContext,
     model: &GpuModel,
@@ -114,6 +115,12 @@ pub async fn decode_streams(
     streams: &[CodedStream<'_>],
     period: u32,
 ) -> Result<Vec<DecodedStream>, GpuError> {
+    if lanes.window() != 1 {
+        return Err(GpuError::TooLarge(format!(
+            "decoding runs one position per step, not windows of {}",
+            lanes.window()
+        )));
+    }
     let inputs: Vec<&[u8]> = streams.iter().map(|s| s.stream).collect();
     let (words, mut records) = pack_inputs(&inputs)?;
     for (record, stream) in records.iter_mut().zip(streams) {
@@ -123,25 +130,40 @@ pub async fn decode_streams(
         record.position = decoder.bytes_read() as u32;
         record.len = lane_len(stream.len)?;
     }
+    let coding = Coding {
+        words: &words,
+        records: &records,
+        period: period.max(1),
+    };
+    let buffers = start(context, model, lanes, &coding).await?;
+    let rows = lanes.rows();
+    let longest = records.iter().map(|r| r.len).max().unwrap_or(0);
     let mut outputs: Vec<Vec<u8>> = streams.iter().map(|s| Vec::with_capacity(s.len)).collect();
-    let finals = run(
-        context,
-        model,
-        lanes,
-        Coding {
-            entry: Entry::Decode,
-            words: &words,
-            records: &records,
-            period,
-        },
-        &mut |row, value| {
-            let byte = u8::try_from(value)
-                .map_err(|_| GpuError::Readback(format!("the GPU decoded {value}, not a byte")))?;
-            outputs[row].push(byte);
-            Ok(())
-        },
-    )
-    .await?;
+    let mut finals = records.clone();
+    let mut first = 0u32;
+    while first < longest {
+        let count = coding.period.min(longest - first);
+        let read = submit(context, &buffers, count, &|pass| {
+            lanes.record_decoding_step(pass, model, &buffers.group);
+        })
+        .await?;
+        let (steps, lane_words) = read.split_at(buffers.steps_bytes as usize / 4);
+        for t in 0..count {
+            for (row, lane) in records.iter().enumerate() {
+                if first + t < lane.len {
+                    let value = steps[t as usize * rows + row];
+                    let byte = u8::try_from(value).map_err(|_| {
+                        GpuError::Readback(format!("the GPU decoded {value}, not a byte"))
+                    })?;
+                    outputs[row].push(byte);
+                }
+            }
+        }
+        for (row, record) in finals.iter_mut().enumerate() {
+            *record = LaneRecord::from_words(&lane_words[row * LANE_WORDS..]);
+        }
+        first += count;
+    }
     Ok(outputs
         .into_iter()
         .zip(finals)
@@ -152,9 +174,35 @@ pub async fn decode_streams(
         .collect())
 }
 
-/// Teacher-forced intervals of `chunks` (at most one per row of `lanes`) with `period`
-/// steps per submit: calls `each(i, interval)` for every byte of `chunks[i]`, each chunk's
-/// in order.
+/// How teacher-forced encoding walks a group of chunks: forward passes over `window`
+/// positions of every lane, `windows_per_submit` of them per submit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncodingPlan {
+    /// Positions per lane in one forward pass (rows = lanes × window).
+    pub window: usize,
+    /// Forward passes per submit.
+    pub windows_per_submit: u32,
+}
+
+impl EncodingPlan {
+    /// About `positions` positions per lane per submit for `lanes` lanes: one window of
+    /// that many when the device's limits allow ([`GpuModel::max_window`]), else the
+    /// longest window allowed, as many times as make up `positions`.
+    #[must_use]
+    pub fn new(context: &GpuContext, model: &GpuModel, lanes: usize, positions: u32) -> Self {
+        let positions = positions.max(1) as usize;
+        let window = positions.min(model.max_window(context, lanes));
+        Self {
+            window,
+            windows_per_submit: u32::try_from(positions / window).unwrap_or(u32::MAX).max(1),
+        }
+    }
+}
+
+/// Teacher-forced intervals of `chunks` (at most one per lane of `lanes`), windows of
+/// `lanes.window()` positions, `windows_per_submit` per submit: calls `each(i, interval)`
+/// for every byte of `chunks[i]`, each chunk's in order (its first byte's under the
+/// uniform table, on the host).
 ///
 /// # Errors
 /// As [`decode_streams`]; [`GpuError::Readback`] if the device returns an interval that
@@ -164,32 +212,53 @@ pub async fn encode_intervals(
     model: &GpuModel,
     lanes: &GpuLanes,
     chunks: &[&[u8]],
-    period: u32,
+    windows_per_submit: u32,
     each: &mut dyn FnMut(usize, Interval),
 ) -> Result<(), GpuError> {
     let (words, mut records) = pack_inputs(chunks)?;
     for (record, chunk) in records.iter_mut().zip(chunks) {
         record.len = lane_len(chunk.len())?;
     }
-    run(
-        context,
-        model,
-        lanes,
-        Coding {
-            entry: Entry::Interval,
-            words: &words,
-            records: &records,
-            period,
-        },
-        &mut |row, packed| {
-            let interval = Interval::from_packed(packed).ok_or_else(|| {
-                GpuError::Readback(format!("the GPU returned {packed:#x}, not an interval"))
-            })?;
-            each(row, interval);
-            Ok(())
-        },
-    )
-    .await?;
+    let coding = Coding {
+        words: &words,
+        records: &records,
+        period: windows_per_submit.max(1),
+    };
+    let buffers = start(context, model, lanes, &coding).await?;
+    let uniform = FrequencyTable::uniform();
+    for (i, chunk) in chunks.iter().enumerate() {
+        if let Some(&first) = chunk.first() {
+            each(i, uniform.interval(first));
+        }
+    }
+    let (rows, window) = (lanes.rows(), lanes.window());
+    // Positions 0 .. len − 1 are inputs: the last byte's table codes nothing.
+    let longest = records.iter().map(|r| r.len as usize).max().unwrap_or(0);
+    let windows = longest.saturating_sub(1).div_ceil(window);
+    let mut first = 0usize;
+    while first < windows {
+        let count = (coding.period as usize).min(windows - first);
+        let read = submit(context, &buffers, count as u32, &|pass| {
+            lanes.record_encoding_window(pass, model, &buffers.group);
+        })
+        .await?;
+        for w in 0..count {
+            for (lane, record) in records.iter().enumerate() {
+                for t in 0..window {
+                    let p = (first + w) * window + t;
+                    if p + 1 >= record.len as usize {
+                        break;
+                    }
+                    let packed = read[w * rows + lane * window + t];
+                    let interval = Interval::from_packed(packed).ok_or_else(|| {
+                        GpuError::Readback(format!("the GPU returned {packed:#x}, not an interval"))
+                    })?;
+                    each(lane, interval);
+                }
+            }
+        }
+        first += count;
+    }
     Ok(())
 }
 
@@ -197,15 +266,13 @@ fn lane_len(len: usize) -> Result<u32, GpuError> {
     u32::try_from(len).map_err(|_| GpuError::TooLarge(format!("a chunk of {len} bytes")))
 }
 
-/// What one coding run does.
+/// What one coding run codes.
 struct Coding<'a> {
-    /// [`Entry::Decode`] or [`Entry::Interval`].
-    entry: Entry,
     /// The lanes' input bytes, packed ([`pack_inputs`]).
     words: &'a [u32],
-    /// One record per lane in use (rows beyond them stay idle).
+    /// One record per lane in use (lanes beyond them stay idle).
     records: &'a [LaneRecord],
-    /// Steps per submit.
+    /// Steps (decoding) or windows (encoding) per submit, at least 1.
     period: u32,
 }
 
@@ -219,46 +286,23 @@ struct CodingBuffers {
     steps_bytes: u64,
 }
 
-/// Runs `coding` to the end of its longest lane and calls `each(lane, value)` for every
-/// value a step produced, each lane's in order. Returns the lanes' final records.
-async fn run(
+/// Readies `lanes` for `coding`: its buffers, every lane at the zero state.
+async fn start(
     context: &GpuContext,
     model: &GpuModel,
     lanes: &GpuLanes,
-    coding: Coding<'_>,
-    each: &mut dyn FnMut(usize, u32) -> Result<(), GpuError>,
-) -> Result<Vec<LaneRecord>, GpuError> {
-    let rows = lanes.lanes();
-    if coding.records.len() > rows {
+    coding: &Coding<'_>,
+) -> Result<CodingBuffers, GpuError> {
+    if coding.records.len() > lanes.lanes() {
         return Err(GpuError::TooLarge(format!(
-            "{} chunks for {rows} lanes",
-            coding.records.len()
+            "{} chunks for {} lanes",
+            coding.records.len(),
+            lanes.lanes()
         )));
     }
-    let period = coding.period.max(1);
-    let buffers = buffers(context, model, rows, &coding, period).await?;
-    lanes.begin_coding(context, period);
-    let longest = coding.records.iter().map(|r| r.len).max().unwrap_or(0);
-    let mut finals = coding.records.to_vec();
-    let mut first = 0u32;
-    while first < longest {
-        let count = period.min(longest - first);
-        let read = submit(context, model, lanes, &coding, &buffers, count).await?;
-        let (steps, records) = read.split_at(buffers.steps_bytes as usize / 4);
-        for t in 0..count {
-            let step = first + t;
-            for (row, lane) in coding.records.iter().enumerate() {
-                if step < lane.len {
-                    each(row, steps[t as usize * rows + row])?;
-                }
-            }
-        }
-        for (row, record) in finals.iter_mut().enumerate() {
-            *record = LaneRecord::from_words(&records[row * LANE_WORDS..]);
-        }
-        first += count;
-    }
-    Ok(finals)
+    let buffers = buffers(context, model, lanes, coding).await?;
+    lanes.begin_coding(context, coding.period);
+    Ok(buffers)
 }
 
 /// Creates the run's buffers: the lanes' records (idle rows: length 0), the packed
@@ -266,13 +310,12 @@ async fn run(
 async fn buffers(
     context: &GpuContext,
     model: &GpuModel,
-    rows: usize,
+    lanes: &GpuLanes,
     coding: &Coding<'_>,
-    period: u32,
 ) -> Result<CodingBuffers, GpuError> {
     let device = &context.device;
     let limit = device.limits().max_storage_buffer_binding_size;
-    let steps_bytes = u64::from(period) * rows as u64 * 4;
+    let steps_bytes = u64::from(coding.period) * lanes.rows() as u64 * 4;
     let inputs_bytes = coding.words.len() as u64 * 4;
     if steps_bytes.max(inputs_bytes) > limit {
         return Err(GpuError::TooLarge(format!(
@@ -280,7 +323,7 @@ async fn buffers(
              per submit; this GPU binds at most {limit}"
         )));
     }
-    let mut records = vec![0u32; rows * LANE_WORDS];
+    let mut records = vec![0u32; lanes.lanes() * LANE_WORDS];
     for (slot, record) in records.chunks_exact_mut(LANE_WORDS).zip(coding.records) {
         slot.copy_from_slice(&record.words());
     }
@@ -343,14 +386,13 @@ async fn buffers(
         .await
 }
 
-/// One submit of `count` steps; returns the steps' outputs, then the lanes' records.
+/// One submit of `count` steps or windows, each recorded by `record`; returns what they
+/// produced, then the lanes' records.
 async fn submit(
     context: &GpuContext,
-    model: &GpuModel,
-    lanes: &GpuLanes,
-    coding: &Coding<'_>,
     buffers: &CodingBuffers,
     count: u32,
+    record: &dyn Fn(&mut wgpu::ComputePass<'_>),
 ) -> Result<Vec<u32>, GpuError> {
     context
         .checked("a coding submit", || {
@@ -358,7 +400,7 @@ async fn submit(
             {
                 let mut pass = encoder.begin_compute_pass(&Default::default());
                 for _ in 0..count {
-                    lanes.record_coding_step(&mut pass, model, coding.entry, &buffers.group);
+                    record(&mut pass);
                 }
             }
             encoder.copy_buffer_to_buffer(

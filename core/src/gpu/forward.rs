@@ -1,7 +1,10 @@
-//! The model's forward pass on the GPU, one position for many lanes per step (the
-//! decoding schedule of `docs/engine.md`): [`GpuModel`] holds the constants and the
-//! pipelines (built once per model), [`GpuLanes`] the activations, states and the
-//! recorded dispatches for a number of lanes (built once per batch size).
+//! The model's forward pass on the GPU over rows = lanes × window: [`GpuModel`] holds the
+//! constants and the pipelines (built once per model), [`GpuLanes`] the activations,
+//! states and the recorded dispatches for a number of lanes and positions per lane (built
+//! once per batch size). Two schedules share every kernel: decoding, one position for
+//! many lanes per step (window 1); teacher-forced encoding, a window of known positions
+//! per lane, where every layer but the recurrent two (convolution and scan, sequential in
+//! time, parallel over lanes and channels) runs matrix–matrix over all the rows.
 
 use super::pack::{BlockAt, ModelAt, pack};
 use super::{GpuContext, GpuError};
@@ -13,13 +16,16 @@ use crate::engine::model::{Dims, QLinear};
 const WORKGROUP: u32 = 64;
 /// Bytes between two dispatches' parameters (WebGPU's `minUniformBufferOffsetAlignment`).
 const PARAMS_STRIDE: u64 = 256;
-/// Bytes of one `Params` (20 u32, `shaders/layout.wgsl`).
-const PARAMS_BYTES: u64 = 80;
+/// Bytes of one `Params` (21 u32, `shaders/layout.wgsl`).
+const PARAMS_BYTES: u64 = 84;
+/// u32 values of one `Params`.
+const PARAMS_WORDS: usize = 21;
 
 /// The parameters of one dispatch: `Params` of `shaders/layout.wgsl`, field for field.
 #[derive(Debug, Default, Clone, Copy)]
 struct Params {
     rows: u32,
+    window: u32,
     width: u32,
     inputs: u32,
     state_stride: u32,
@@ -37,10 +43,11 @@ struct Params {
 }
 
 impl Params {
-    fn words(&self) -> [u32; 20] {
+    fn words(&self) -> [u32; PARAMS_WORDS] {
         let [k0, k1, k2, k3, k4, k5] = self.k;
         [
             self.rows,
+            self.window,
             self.width,
             self.inputs,
             self.state_stride,
@@ -77,12 +84,14 @@ pub(super) enum Entry {
     Softmax,
     /// The range decoder (`shaders/coder.wgsl`).
     Decode,
-    /// The interval of each lane's known next byte (`shaders/coder.wgsl`).
+    /// Teacher forcing: a window's known bytes in (`shaders/coder.wgsl`).
+    Feed,
+    /// Teacher forcing: the interval of the byte after each row's (`shaders/coder.wgsl`).
     Interval,
 }
 
 impl Entry {
-    const ALL: [Entry; 10] = [
+    const ALL: [Entry; 11] = [
         Entry::Linear,
         Entry::Embed,
         Entry::Residual,
@@ -92,6 +101,7 @@ impl Entry {
         Entry::Scan,
         Entry::Softmax,
         Entry::Decode,
+        Entry::Feed,
         Entry::Interval,
     ];
 
@@ -107,21 +117,32 @@ impl Entry {
             Self::Scan => (Kernel::Mixer, "scan"),
             Self::Softmax => (Kernel::Softmax, "softmax"),
             Self::Decode => (Kernel::Coder, "decode"),
+            Self::Feed => (Kernel::Coder, "feed"),
             Self::Interval => (Kernel::Coder, "interval"),
         }
     }
 
-    /// Whether one invocation handles a whole row (else one per element of a row).
-    fn per_row(self) -> bool {
-        matches!(
-            self,
-            Self::LayerNorm | Self::Softmax | Self::Decode | Self::Interval
-        )
+    /// Workgroups of a dispatch over `rows` rows of `lanes` lanes, `width` wide.
+    fn workgroups(self, rows: u32, lanes: u32, width: u32) -> (u32, u32) {
+        match self {
+            // One invocation per row.
+            Self::LayerNorm | Self::Softmax | Self::Decode | Self::Interval => {
+                (rows.div_ceil(WORKGROUP), 1)
+            }
+            // One per lane, walking its window.
+            Self::Feed => (lanes.div_ceil(WORKGROUP), 1),
+            // One per (lane, channel), walking its window.
+            Self::Conv | Self::Scan => (width.div_ceil(WORKGROUP), lanes),
+            // One per element of a row.
+            Self::Linear | Self::Embed | Self::Residual | Self::Lut => {
+                (width.div_ceil(WORKGROUP), rows)
+            }
+        }
     }
 
     /// Whether group 1 holds the coder's buffers (else the model's constants).
     fn is_coder(self) -> bool {
-        matches!(self, Self::Decode | Self::Interval)
+        matches!(self, Self::Decode | Self::Feed | Self::Interval)
     }
 }
 
@@ -255,16 +276,30 @@ impl GpuModel {
         &self.pipelines[entry as usize]
     }
 
-    /// The most lanes one batch can have on `context`'s device: each of its per-row
-    /// buffers (activations, state, io) must fit one storage binding, and rows are
-    /// dispatched along one workgroup dimension.
+    /// The most lanes one batch can have on `context`'s device at window 1: each of its
+    /// per-row buffers (activations, state, io) must fit one storage binding, and rows
+    /// are dispatched along one workgroup dimension.
     #[must_use]
     pub fn max_lanes(&self, context: &GpuContext) -> usize {
+        let state = ((self.dims.d_conv - 1) * self.dims.d_inner
+            + self.dims.d_inner * self.dims.d_state)
+            * self.dims.num_layers;
+        self.max_rows(context, state as u64)
+    }
+
+    /// The longest window `lanes` lanes can have on `context`'s device (at least 1):
+    /// rows = lanes × window within [`GpuModel::max_lanes`]' limits on rows.
+    #[must_use]
+    pub fn max_window(&self, context: &GpuContext, lanes: usize) -> usize {
+        (self.max_rows(context, 0) / lanes.max(1)).max(1)
+    }
+
+    /// The most rows whose activations and io (and `per_row` more values) fit one
+    /// storage binding each, and one workgroup dimension.
+    fn max_rows(&self, context: &GpuContext, per_row: u64) -> usize {
         let limits = context.device.limits();
-        let d = self.dims;
-        let acts = Acts::new(&d, 1).map_or(u64::MAX, |a| u64::from(a.len));
-        let state = ((d.d_conv - 1) * d.d_inner + d.d_inner * d.d_state) * d.num_layers;
-        let widest = acts.max(state as u64).max(257) * 4;
+        let acts = Acts::new(&self.dims, 1).map_or(u64::MAX, |a| u64::from(a.len));
+        let widest = acts.max(per_row).max(257) * 4;
         let by_memory = limits.max_storage_buffer_binding_size / widest.max(1);
         by_memory
             .min(u64::from(limits.max_compute_workgroups_per_dimension))
@@ -301,9 +336,12 @@ struct Dispatch {
     workgroups: (u32, u32),
 }
 
-/// The buffers and recorded dispatches of one step for `rows` lanes.
+/// The buffers and recorded dispatches of one forward pass over `lanes` × `window` rows.
 #[derive(Debug)]
 pub struct GpuLanes {
+    /// Lanes (each with its own state), positions per lane, and rows = lanes × window.
+    lanes: u32,
+    window: u32,
     rows: u32,
     /// One `Params` per recorded dispatch, then one for the coder kernels (written before
     /// each submit that uses them), at [`PARAMS_STRIDE`] bytes apart.
@@ -323,6 +361,8 @@ pub struct GpuLanes {
 /// Builds the dispatch list of one step and the sizes of its buffers.
 struct Recorder<'a> {
     model: &'a GpuModel,
+    lanes: u32,
+    window: u32,
     rows: u32,
     state_stride: u32,
     params: Vec<Params>,
@@ -332,12 +372,9 @@ struct Recorder<'a> {
 impl Recorder<'_> {
     fn push(&mut self, entry: Entry, mut params: Params) {
         params.rows = self.rows;
+        params.window = self.window;
         params.state_stride = self.state_stride;
-        let workgroups = if entry.per_row() {
-            (self.rows.div_ceil(WORKGROUP), 1)
-        } else {
-            (params.width.div_ceil(WORKGROUP), self.rows)
-        };
+        let workgroups = entry.workgroups(self.rows, self.lanes, params.width);
         self.dispatches.push(Dispatch {
             entry,
             params: self.params.len() as u32,
@@ -448,30 +485,40 @@ impl Acts {
 }
 
 impl GpuLanes {
-    /// Buffers and dispatches for `lanes` lanes of `model`, every lane at the zero state.
+    /// Buffers and dispatches for `lanes` lanes of `model` with `window` positions each
+    /// (1 for decoding), every lane at the zero state.
     pub async fn new(
         context: &GpuContext,
         model: &GpuModel,
         lanes: usize,
+        window: usize,
     ) -> Result<Self, GpuError> {
-        let too_large = || GpuError::TooLarge(format!("{lanes} lanes do not fit this GPU"));
-        let rows = u32::try_from(lanes)
-            .ok()
-            .filter(|&r| {
-                (1..=context.device.limits().max_compute_workgroups_per_dimension).contains(&r)
-            })
+        let too_large = || {
+            GpuError::TooLarge(format!(
+                "{lanes} lanes of {window} positions do not fit this GPU"
+            ))
+        };
+        let max = context.device.limits().max_compute_workgroups_per_dimension;
+        let lanes_u32 = u32::try_from(lanes).ok().filter(|l| (1..=max).contains(l));
+        let window_u32 = u32::try_from(window).ok().filter(|&w| w >= 1);
+        let (lanes, window) = lanes_u32.zip(window_u32).ok_or_else(too_large)?;
+        let rows = lanes
+            .checked_mul(window)
+            .filter(|&r| r <= max)
             .ok_or_else(too_large)?;
         let d = model.dims;
         let acts = Acts::new(&d, rows).ok_or_else(too_large)?;
         let per_layer = (d.d_conv - 1) * d.d_inner + d.d_inner * d.d_state;
         let state_stride = u32::try_from(per_layer * d.num_layers).map_err(|_| too_large())?;
-        let state_len = u64::from(state_stride) * u64::from(rows);
+        let state_len = u64::from(state_stride) * u64::from(lanes);
         let limit = context.device.limits().max_storage_buffer_binding_size;
         if (state_len.max(u64::from(acts.len)) * 4) > limit {
             return Err(too_large());
         }
         let mut rec = Recorder {
             model,
+            lanes,
+            window,
             rows,
             state_stride,
             params: Vec::new(),
@@ -491,7 +538,7 @@ impl GpuLanes {
                     .chunks_exact_mut(PARAMS_STRIDE as usize / 4)
                     .zip(&params)
                 {
-                    slot[..20].copy_from_slice(&p.words());
+                    slot[..PARAMS_WORDS].copy_from_slice(&p.words());
                 }
                 let params = context.buffer_with(
                     "params",
@@ -555,6 +602,8 @@ impl GpuLanes {
                     }],
                 });
                 GpuLanes {
+                    lanes,
+                    window,
                     rows,
                     params,
                     state,
@@ -574,6 +623,18 @@ impl GpuLanes {
     /// Lanes of this batch.
     #[must_use]
     pub fn lanes(&self) -> usize {
+        self.lanes as usize
+    }
+
+    /// Positions per lane of one forward pass.
+    #[must_use]
+    pub fn window(&self) -> usize {
+        self.window as usize
+    }
+
+    /// Rows of one forward pass: lanes × window, row = lane · window + position.
+    #[must_use]
+    pub fn rows(&self) -> usize {
         self.rows as usize
     }
 
@@ -598,7 +659,7 @@ impl GpuLanes {
 
     /// Readies every lane for the coder kernels: zero state, no input byte (idle), and
     /// the uniform table (every frequency 256) that codes each chunk's first byte; the
-    /// coder's parameters set to `period` steps per submit.
+    /// coder's parameters set to `period` steps (or windows) per submit.
     pub(super) fn begin_coding(&self, context: &GpuContext, period: u32) {
         let rows = self.rows as usize;
         // Bytes (the first `rows` values) idle, then every table uniform.
@@ -608,6 +669,7 @@ impl GpuLanes {
             .write_buffer(&self.io, 0, bytemuck::cast_slice(&io));
         let coder = Params {
             rows: self.rows,
+            window: self.window,
             state_stride: self.state_stride,
             src: self.tables_at,
             k: [period, 0, 0, 0, 0, 0],
@@ -623,10 +685,34 @@ impl GpuLanes {
         context.queue.submit([encoder.finish()]);
     }
 
-    /// Records one coding step into `pass`: `entry` (a coder kernel, its group 1 being
-    /// `coder_group`), then the forward pass that turns the bytes it fed into the next
-    /// tables.
-    pub(super) fn record_coding_step(
+    /// Records one decoding step into `pass` (window 1): the range decoder (its group 1
+    /// being `coder_group`), then the forward pass that turns the bytes it fed into the
+    /// next tables.
+    pub(super) fn record_decoding_step(
+        &self,
+        pass: &mut wgpu::ComputePass<'_>,
+        model: &GpuModel,
+        coder_group: &wgpu::BindGroup,
+    ) {
+        debug_assert_eq!(self.window, 1);
+        self.record_coder(pass, model, Entry::Decode, coder_group);
+        self.record_forward(pass, model);
+    }
+
+    /// Records one teacher-forced window into `pass`: the window's known bytes fed, the
+    /// forward pass over all its rows, then each row's interval.
+    pub(super) fn record_encoding_window(
+        &self,
+        pass: &mut wgpu::ComputePass<'_>,
+        model: &GpuModel,
+        coder_group: &wgpu::BindGroup,
+    ) {
+        self.record_coder(pass, model, Entry::Feed, coder_group);
+        self.record_forward(pass, model);
+        self.record_coder(pass, model, Entry::Interval, coder_group);
+    }
+
+    fn record_coder(
         &self,
         pass: &mut wgpu::ComputePass<'_>,
         model: &GpuModel,
@@ -638,8 +724,8 @@ impl GpuLanes {
         let offset = (self.coder_slot() * PARAMS_STRIDE) as u32;
         pass.set_bind_group(0, &self.step_group, &[offset]);
         pass.set_bind_group(1, coder_group, &[]);
-        pass.dispatch_workgroups(self.rows.div_ceil(WORKGROUP), 1, 1);
-        self.record_forward(pass, model);
+        let (x, y) = entry.workgroups(self.rows, self.lanes, 0);
+        pass.dispatch_workgroups(x, y, 1);
     }
 
     fn coder_slot(&self) -> u64 {
@@ -657,20 +743,21 @@ impl GpuLanes {
         }
     }
 
-    /// Feeds `inputs[lane]` to every lane that has one (`None`: the lane sits this step
-    /// out, its state untouched) and returns each lane's frequencies for its next byte
-    /// (256 per lane, total 2^16; meaningless for idle lanes).
+    /// Feeds `inputs[row]` to every row that has one (row = lane · window + position,
+    /// positions in order; `None`: the row sits this pass out and its lane's state skips
+    /// it) and returns each row's frequencies for the byte after its input (256 per row,
+    /// total 2^16; meaningless for idle rows).
     pub async fn step(
         &self,
         context: &GpuContext,
         model: &GpuModel,
         inputs: &[Option<u8>],
     ) -> Result<Vec<[u32; 256]>, GpuError> {
-        if inputs.len() != self.lanes() {
+        if inputs.len() != self.rows() {
             return Err(GpuError::TooLarge(format!(
-                "{} inputs for {} lanes",
+                "{} inputs for {} rows",
                 inputs.len(),
-                self.lanes()
+                self.rows()
             )));
         }
         /// The io value of an idle row (`shaders/mixer.wgsl`).

@@ -18,7 +18,8 @@ mod predictor;
 mod tests;
 
 pub use codec::{
-    DEFAULT_STEPS_PER_SUBMIT, decode_streams, default_steps_per_submit, encode_intervals,
+    DEFAULT_STEPS_PER_SUBMIT, EncodingPlan, decode_streams, default_steps_per_submit,
+    encode_intervals,
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use context::list_adapters_blocking;

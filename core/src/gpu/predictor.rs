@@ -37,8 +37,8 @@ struct Shared {
     context: GpuContext,
     model: GpuModel,
     batches: Vec<Batch>,
-    /// Lanes for whole-chunk coding, by row count (a file's groups have at most two
-    /// sizes: full ones and the last).
+    /// Lanes for whole-chunk coding, by lanes and window (a file's groups have at most
+    /// two sizes: full ones and the last; decoding and encoding differ in window).
     coding: Vec<GpuLanes>,
 }
 
@@ -47,7 +47,8 @@ pub struct GpuPredictor {
     shared: Arc<Mutex<Shared>>,
     fingerprint: ModelFingerprint,
     lanes_per_batch: usize,
-    /// Steps per submit of whole-chunk coding; `None`: [`codec::default_steps_per_submit`].
+    /// Positions per lane per submit of whole-chunk coding (decoding steps, encoding
+    /// window positions); `None`: [`codec::default_steps_per_submit`].
     steps_per_submit: Option<u32>,
     /// The same model on the CPU, to finish on when the GPU fails.
     fallback: Option<Box<Engine>>,
@@ -190,7 +191,8 @@ impl GpuPredictor {
         }
     }
 
-    /// Codes with `steps` steps per submit (at least 1) instead of the adapter's default
+    /// Codes with `steps` positions per lane per submit (at least 1: decoding steps, and
+    /// the teacher-forced window when encoding) instead of the adapter's default
     /// (`BOA_GPU_STEPS` in the CLI). The bytes are the same for any value.
     #[must_use]
     pub fn with_steps_per_submit(mut self, steps: u32) -> Self {
@@ -198,11 +200,20 @@ impl GpuPredictor {
         self
     }
 
-    /// Steps per submit for a batch of `rows` chunks.
+    /// Positions per lane per submit for a batch of `lanes` chunks.
     #[must_use]
-    pub fn steps_per_submit(&self, rows: usize) -> u32 {
+    pub fn steps_per_submit(&self, lanes: usize) -> u32 {
         self.steps_per_submit
-            .unwrap_or_else(|| codec::default_steps_per_submit(&lock(&self.shared).context, rows))
+            .unwrap_or_else(|| codec::default_steps_per_submit(&lock(&self.shared).context, lanes))
+    }
+
+    /// How a batch of `lanes` chunks is encoded: windows of [`Self::steps_per_submit`]
+    /// positions where the device's limits allow.
+    #[must_use]
+    pub fn encoding_plan(&self, lanes: usize) -> codec::EncodingPlan {
+        let positions = self.steps_per_submit(lanes);
+        let shared = lock(&self.shared);
+        codec::EncodingPlan::new(&shared.context, &shared.model, lanes, positions)
     }
 
     /// Lanes per GPU batch.
@@ -219,18 +230,23 @@ impl GpuPredictor {
 }
 
 impl Shared {
-    /// Runs `code` with lanes of exactly `rows` rows for whole-chunk coding (built on
-    /// first use).
+    /// Runs `code` with exactly `lanes` lanes of `window` positions for whole-chunk
+    /// coding (built on first use).
     fn with_coding_lanes<T>(
         &mut self,
-        rows: usize,
+        (lanes, window): (usize, usize),
         code: impl AsyncFnOnce(&GpuContext, &GpuModel, &GpuLanes) -> Result<T, GpuError>,
     ) -> Result<T, GpuError> {
-        let at = match self.coding.iter().position(|l| l.lanes() == rows) {
+        let found = self
+            .coding
+            .iter()
+            .position(|l| l.lanes() == lanes && l.window() == window);
+        let at = match found {
             Some(at) => at,
             None => {
-                let lanes = pollster::block_on(GpuLanes::new(&self.context, &self.model, rows))?;
-                if self.coding.len() >= 2 {
+                let lanes =
+                    pollster::block_on(GpuLanes::new(&self.context, &self.model, lanes, window))?;
+                if self.coding.len() >= 3 {
                     self.coding.remove(0);
                 }
                 self.coding.push(lanes);
@@ -252,7 +268,7 @@ impl Shared {
             Some(slot) => slot,
             None => {
                 let lanes =
-                    pollster::block_on(GpuLanes::new(&self.context, &self.model, new_batch))?;
+                    pollster::block_on(GpuLanes::new(&self.context, &self.model, new_batch, 1))?;
                 let mut free: Vec<usize> = (0..new_batch).rev().collect();
                 let row = free.pop().unwrap_or(0);
                 self.batches.push(Batch { lanes, free });
@@ -361,10 +377,12 @@ impl GpuPredictor {
         for batch in self.batches(streams, |s| s.stream.len()) {
             self.maybe_lose_device();
             let period = self.steps_per_submit(batch.len());
-            let outcome =
-                lock(&self.shared).with_coding_lanes(batch.len(), async |context, model, lanes| {
+            let outcome = lock(&self.shared).with_coding_lanes(
+                (batch.len(), 1),
+                async |context, model, lanes| {
                     codec::decode_streams(context, model, lanes, batch, period).await
-                });
+                },
+            );
             match outcome {
                 Ok(batch) => decoded.extend(batch),
                 Err(error) => {
@@ -392,12 +410,13 @@ impl GpuPredictor {
             let mut first = 0;
             for batch in self.batches(chunks, |c| c.len()) {
                 self.maybe_lose_device();
-                let period = self.steps_per_submit(batch.len());
+                let plan = self.encoding_plan(batch.len());
                 let outcome = lock(&self.shared).with_coding_lanes(
-                    batch.len(),
+                    (batch.len(), plan.window),
                     async |context, model, lanes| {
                         let mut each = |i, interval| counted(first + i, interval);
-                        codec::encode_intervals(context, model, lanes, batch, period, &mut each)
+                        let windows = plan.windows_per_submit;
+                        codec::encode_intervals(context, model, lanes, batch, windows, &mut each)
                             .await
                     },
                 );

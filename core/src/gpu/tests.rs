@@ -269,19 +269,32 @@ mod forward {
         std::array::from_fn(|s| table.frequency(s as u8))
     }
 
-    /// The GPU's tables for each of `chunks` (equal lengths), run as lanes of one batch.
-    fn gpu_tables(engine: &Engine, chunks: &[&[u8]]) -> Option<Vec<Vec<[u32; 256]>>> {
+    /// The GPU's tables for each of `chunks` (equal lengths), run as lanes of one batch
+    /// in forward passes over `window` positions per lane (1: the decoding schedule; more:
+    /// the teacher-forced one), the last window cut short by idle rows.
+    fn gpu_tables(
+        engine: &Engine,
+        chunks: &[&[u8]],
+        window: usize,
+    ) -> Option<Vec<Vec<[u32; 256]>>> {
         let (context, _) = gpu()?;
         let model = pollster::block_on(GpuModel::new(context, engine)).expect("model");
-        let lanes =
-            pollster::block_on(GpuLanes::new(context, &model, chunks.len())).expect("lanes");
-        let len = chunks[0].len();
+        let lanes = pollster::block_on(GpuLanes::new(context, &model, chunks.len(), window))
+            .expect("lanes");
+        assert_eq!(lanes.rows(), chunks.len() * window);
+        let inputs = chunks[0].len() - 1;
         let mut out = vec![vec![frequencies(&FrequencyTable::uniform())]; chunks.len()];
-        for t in 0..len - 1 {
-            let bytes: Vec<Option<u8>> = chunks.iter().map(|c| Some(c[t])).collect();
+        for start in (0..inputs).step_by(window) {
+            let positions = window.min(inputs - start);
+            let mut bytes = vec![None; lanes.rows()];
+            for (lane, chunk) in chunks.iter().enumerate() {
+                for t in 0..positions {
+                    bytes[lane * window + t] = Some(chunk[start + t]);
+                }
+            }
             let tables = pollster::block_on(lanes.step(context, &model, &bytes)).expect("step");
-            for (lane, table) in out.iter_mut().zip(tables) {
-                lane.push(table);
+            for (lane, out) in out.iter_mut().enumerate() {
+                out.extend_from_slice(&tables[lane * window..lane * window + positions]);
             }
         }
         Some(out)
@@ -291,38 +304,47 @@ mod forward {
     fn every_lane_gets_the_cpu_tables() {
         let engine = golden_engine();
         let input = golden("engine-input.bin");
-        for lanes in [1, 3, 8] {
+        for (lanes, window) in [(1, 1), (3, 1), (8, 1), (3, 7), (2, 64), (5, 119)] {
             let chunks: Vec<&[u8]> = (0..lanes).map(|l| &input[l * 500..l * 500 + 120]).collect();
-            let Some(got) = gpu_tables(&engine, &chunks) else {
+            let Some(got) = gpu_tables(&engine, &chunks, window) else {
                 return;
             };
             for (lane, (chunk, got)) in chunks.iter().zip(&got).enumerate() {
                 let want = cpu_tables(&engine, chunk);
                 assert_eq!(got.len(), want.len());
                 for (t, (g, w)) in got.iter().zip(&want).enumerate() {
-                    assert_eq!(g, w, "{lanes} lanes: lane {lane}, position {t}");
+                    assert_eq!(
+                        g, w,
+                        "{lanes} lanes, window {window}: lane {lane}, position {t}"
+                    );
                 }
             }
         }
     }
 
     #[test]
-    fn the_golden_tables_hash_is_reproduced() {
+    fn the_golden_tables_hash_is_reproduced_by_both_schedules() {
         let engine = golden_engine();
         let input = golden("engine-input.bin");
-        let Some(got) = gpu_tables(&engine, &[&input[..300]]) else {
-            return;
-        };
-        let mut hasher = blake3::Hasher::new();
-        for freqs in &got[0] {
-            let table = FrequencyTable::from_frequencies(freqs).expect("a valid table");
-            for c in table.cumulative_table() {
-                hasher.update(&c.to_le_bytes());
-            }
-        }
         let want = String::from_utf8(golden("engine-tables.blake3")).expect("text");
-        assert_eq!(got[0].len(), 300);
-        assert_eq!(hasher.finalize().to_hex().as_str(), want.trim());
+        for window in [1, 13, 299] {
+            let Some(got) = gpu_tables(&engine, &[&input[..300]], window) else {
+                return;
+            };
+            let mut hasher = blake3::Hasher::new();
+            for freqs in &got[0] {
+                let table = FrequencyTable::from_frequencies(freqs).expect("a valid table");
+                for c in table.cumulative_table() {
+                    hasher.update(&c.to_le_bytes());
+                }
+            }
+            assert_eq!(got[0].len(), 300);
+            assert_eq!(
+                hasher.finalize().to_hex().as_str(),
+                want.trim(),
+                "window {window}"
+            );
+        }
     }
 }
 
