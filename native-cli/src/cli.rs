@@ -307,7 +307,7 @@ pub struct BenchEngineArgs {
     #[arg(long, default_value_t = DEFAULT_CHUNK_LEN)]
     pub chunk_len: u32,
     /// Lanes per decoding step (0: the chunks spread over the threads, at most 16; on a
-    /// GPU, `BOA_GPU_STREAMS` or 256); several values give one row each (a sweep; on a
+    /// GPU, `BOA_GPU_STREAMS` or 1024); several values give one row each (a sweep; on a
     /// GPU each is also the batch size).
     #[arg(long, value_delimiter = ',', default_values_t = [0])]
     pub lanes: Vec<usize>,

@@ -356,7 +356,7 @@ mod codec {
         CompressOptions, DecompressOptions, compress_to_vec, decompress_to_vec,
     };
     use crate::engine::Engine;
-    use crate::gpu::{DEFAULT_LANES_PER_BATCH, GpuContext, GpuPredictor};
+    use crate::gpu::{GpuContext, GpuPredictor};
     use crate::predictor::{CodedStream, Predictor};
 
     fn golden(name: &str) -> Vec<u8> {
@@ -548,10 +548,10 @@ mod codec {
 
     #[test]
     fn thousands_of_chunks_code_in_bounded_batches() {
-        let Some((engine, predictor)) = predictor(DEFAULT_LANES_PER_BATCH) else {
+        let Some((engine, predictor)) = predictor(256) else {
             return;
         };
-        assert!(predictor.lanes_per_batch() <= DEFAULT_LANES_PER_BATCH);
+        assert!(predictor.lanes_per_batch() <= 256);
         // 2,500 chunks of 2 bytes, every one coded, in groups of 1,000 chunks: each group
         // goes to the device in batches of at most 256 rows.
         let input = &golden("engine-input.bin")[..5000];
