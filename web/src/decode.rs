@@ -108,7 +108,7 @@ pub fn engine_for(name: &str, bytes: &[u8], model: Option<&[u8]>) -> Result<Engi
         })
     };
     if let Some(model) = model {
-        return load("given", model);
+        return load_model(model);
     }
     let decoder = StreamDecoder::new(Cursor::new(bytes)).map_err(|source| WebError::Container {
         name: name.to_string(),
@@ -121,6 +121,17 @@ pub fn engine_for(name: &str, bytes: &[u8], model: Option<&[u8]>) -> Result<Engi
             fingerprint: decoder.header().fingerprint,
         }),
     }
+}
+
+/// The engine of a `.boam` file.
+///
+/// # Errors
+/// [`WebError::Model`] for anything that is not a usable model file.
+pub fn load_model(model: &[u8]) -> Result<Engine, WebError> {
+    Engine::from_bytes(model).map_err(|source| WebError::Model {
+        name: "given".to_string(),
+        source,
+    })
 }
 
 /// Chunks stepped together in the page: fewer than the native

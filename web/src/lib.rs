@@ -11,13 +11,21 @@
 //! ```
 //!
 //! Errors are thrown as JavaScript `Error`s with the CLI's messages.
+//!
+//! The GPU path (`gpuAdapter`, `decompressGpu`, `compressGpu`: module [`gpu`] over
+//! `boa_core::gpu`, the shaders native builds run) goes through the browser's WebGPU and
+//! gives the same bytes; its calls are async, and each says which backend ran.
 
 pub mod decode;
+pub mod gpu;
+#[cfg(target_arch = "wasm32")]
+mod webgpu;
 
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::decode::{Summary, decompress_chunks, decompress_with, engine_for, summarize};
+use boa_core::container::{CompressOptions, compress_to_vec};
 
 /// Installs the panic hook, so that a bug shows as a readable error in the console.
 #[wasm_bindgen(start)]
@@ -76,8 +84,45 @@ pub fn decompress_chunk_range(
     )?)
 }
 
+/// Compresses `input` on the CPU with the `.boam` model `model`, in chunks of `chunkLen`
+/// bytes (0: the CLI's default, 256 KiB), embedding the model when `embed` is true: the
+/// file `boa compress` writes from the same input and model. Throws on a bad model or
+/// chunk length.
+#[wasm_bindgen]
+pub fn compress(
+    input: &[u8],
+    model: &[u8],
+    chunk_len: u32,
+    embed: bool,
+) -> Result<Vec<u8>, JsError> {
+    let engine = decode::load_model(model)?;
+    let options = compress_options(model, chunk_len, embed);
+    Ok(
+        compress_to_vec(&engine, input, &options).map_err(|source| {
+            decode::WebError::Container {
+                name: "the input".into(),
+                source,
+            }
+        })?,
+    )
+}
+
+/// The options `boa compress` uses for `chunk_len` (0: its default) and `--embed-model`.
+pub(crate) fn compress_options(model: &[u8], chunk_len: u32, embed: bool) -> CompressOptions<'_> {
+    let defaults = CompressOptions::default();
+    CompressOptions {
+        chunk_len: if chunk_len == 0 {
+            defaults.chunk_len
+        } else {
+            chunk_len
+        },
+        embedded_model: embed.then_some(model),
+        ..defaults
+    }
+}
+
 /// Calls `progress(done, total)`, ignoring a callback that throws.
-fn progress_reporter(progress: Option<&Function>, total: u64) -> impl FnMut(u64) + '_ {
+pub(crate) fn progress_reporter(progress: Option<&Function>, total: u64) -> impl FnMut(u64) + '_ {
     move |done: u64| {
         if let Some(callback) = progress {
             // A throwing callback must not abort the decompression.

@@ -225,7 +225,8 @@ pub(crate) fn decode_group<P: Predictor>(
 
 /// Decodes `streams` on the host with `predictor`'s tables, as [`decode_group`] does when
 /// the predictor decodes no streams itself (a GPU predictor that lost its device finishes
-/// a file with this on the CPU).
+/// a file with this on the CPU; native only, as that predictor is).
+#[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
 pub(crate) fn decode_on_host<P: Predictor>(
     predictor: &P,
     streams: &[CodedStream<'_>],

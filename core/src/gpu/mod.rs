@@ -14,6 +14,7 @@ mod forward;
 mod pack;
 #[cfg(not(target_arch = "wasm32"))]
 mod predictor;
+mod session;
 #[cfg(test)]
 mod tests;
 
@@ -27,7 +28,8 @@ pub use context::{AdapterSummary, GpuContext, list_adapters};
 pub use fixed_check::{FixedCheck, FixedOp};
 pub use forward::{GpuLanes, GpuModel};
 #[cfg(not(target_arch = "wasm32"))]
-pub use predictor::{DEFAULT_LANES_PER_BATCH, GpuLane, GpuPredictor};
+pub use predictor::{GpuLane, GpuPredictor};
+pub use session::{DEFAULT_LANES_PER_BATCH, GpuSession};
 
 /// Why GPU work could not be done. The CPU engine computes the same bytes, so a caller
 /// may fall back to it on any of these.

@@ -2,7 +2,7 @@
 //! writer and reader code with it exactly as with the CPU engine and write the same bytes.
 //!
 //! Whole groups of chunks are coded on the device with many steps per submit
-//! ([`Predictor::decode_streams`], [`Predictor::chunk_intervals`]: `super::codec`), in
+//! ([`Predictor::decode_streams`], [`Predictor::chunk_intervals`]: [`GpuSession`]), in
 //! batches of at most [`GpuPredictor::lanes_per_batch`] chunks. The step-by-step
 //! interface (`predict`/`advance`, one submit per byte position) serves other callers
 //! (the evaluation's tables): its lanes live in batches too; a lane takes a free row the
@@ -18,15 +18,10 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::{GpuContext, GpuError, GpuLanes, GpuModel, codec};
+use super::{GpuContext, GpuError, GpuLanes, GpuSession};
 use crate::coder::{FrequencyTable, Interval};
 use crate::engine::Engine;
 use crate::predictor::{CodedStream, DecodedStream, ModelFingerprint, PredictError, Predictor};
-
-/// Lanes per GPU batch unless told otherwise (`BOA_GPU_STREAMS` in the CLI). On an H200 a
-/// step costs about the same for 256 and 1,024 rows, so 1,024 lanes decode 3.2× faster
-/// (`docs/gpu.md`); batches shrink to the chunks at hand and to the adapter's limits.
-pub const DEFAULT_LANES_PER_BATCH: usize = 1024;
 
 /// A batch of lanes on the device and which of its rows are taken.
 struct Batch {
@@ -36,12 +31,10 @@ struct Batch {
 
 /// The device, the model and the batches, behind one lock.
 struct Shared {
-    context: GpuContext,
-    model: GpuModel,
+    /// Whole-chunk coding (and the device and model).
+    session: GpuSession,
+    /// Lanes of step-by-step coding.
     batches: Vec<Batch>,
-    /// Lanes for whole-chunk coding, by lanes and window (a file's groups have at most
-    /// two sizes: full ones and the last; decoding and encoding differ in window).
-    coding: Vec<GpuLanes>,
 }
 
 /// The integer engine on a GPU, as a [`Predictor`].
@@ -49,9 +42,6 @@ pub struct GpuPredictor {
     shared: Arc<Mutex<Shared>>,
     fingerprint: ModelFingerprint,
     lanes_per_batch: usize,
-    /// Positions per lane per submit of whole-chunk coding (decoding steps, encoding
-    /// window positions); `None`: [`codec::default_steps_per_submit`].
-    steps_per_submit: Option<u32>,
     /// The same model on the CPU, to finish on when the GPU fails.
     fallback: Option<Box<Engine>>,
     /// Why the GPU was given up (set once, then every call runs on the fallback).
@@ -67,7 +57,6 @@ impl std::fmt::Debug for GpuPredictor {
         f.debug_struct("GpuPredictor")
             .field("fingerprint", &self.fingerprint)
             .field("lanes_per_batch", &self.lanes_per_batch)
-            .field("steps_per_submit", &self.steps_per_submit)
             .finish_non_exhaustive()
     }
 }
@@ -116,18 +105,15 @@ impl GpuPredictor {
         engine: &Engine,
         lanes_per_batch: usize,
     ) -> Result<Self, GpuError> {
-        let model = pollster::block_on(GpuModel::new(&context, engine))?;
-        let lanes_per_batch = lanes_per_batch.clamp(1, model.max_lanes(&context));
+        let session = pollster::block_on(GpuSession::new(context, engine, lanes_per_batch))?;
+        let lanes_per_batch = session.lanes_per_batch();
         Ok(Self {
             shared: Arc::new(Mutex::new(Shared {
-                context,
-                model,
+                session,
                 batches: Vec::new(),
-                coding: Vec::new(),
             })),
             fingerprint: engine.fingerprint(),
             lanes_per_batch,
-            steps_per_submit: None,
             fallback: None,
             failure: Mutex::new(None),
             failed: AtomicBool::new(false),
@@ -186,7 +172,7 @@ impl GpuPredictor {
         {
             let mut countdown = lock_plain(&self.lose_device_after);
             match *countdown {
-                Some(0) => lock(&self.shared).context.device.destroy(),
+                Some(0) => lock(&self.shared).session.context().device.destroy(),
                 Some(n) => *countdown = Some(n - 1),
                 None => {}
             }
@@ -197,25 +183,15 @@ impl GpuPredictor {
     /// the teacher-forced window when encoding) instead of the adapter's default
     /// (`BOA_GPU_STEPS` in the CLI). The bytes are the same for any value.
     #[must_use]
-    pub fn with_steps_per_submit(mut self, steps: u32) -> Self {
-        self.steps_per_submit = Some(steps.max(1));
+    pub fn with_steps_per_submit(self, steps: u32) -> Self {
+        lock(&self.shared).session.set_steps_per_submit(steps);
         self
     }
 
     /// Positions per lane per submit for a batch of `lanes` chunks.
     #[must_use]
     pub fn steps_per_submit(&self, lanes: usize) -> u32 {
-        self.steps_per_submit
-            .unwrap_or_else(|| codec::default_steps_per_submit(&lock(&self.shared).context, lanes))
-    }
-
-    /// How a batch of `lanes` chunks is encoded: windows of [`Self::steps_per_submit`]
-    /// positions where the device's limits allow.
-    #[must_use]
-    pub fn encoding_plan(&self, lanes: usize) -> codec::EncodingPlan {
-        let positions = self.steps_per_submit(lanes);
-        let shared = lock(&self.shared);
-        codec::EncodingPlan::new(&shared.context, &shared.model, lanes, positions)
+        lock(&self.shared).session.steps_per_submit(lanes)
     }
 
     /// Lanes per GPU batch.
@@ -227,37 +203,11 @@ impl GpuPredictor {
     /// The adapter the device runs on.
     #[must_use]
     pub fn adapter(&self) -> super::AdapterSummary {
-        lock(&self.shared).context.adapter().clone()
+        lock(&self.shared).session.context().adapter().clone()
     }
 }
 
 impl Shared {
-    /// Runs `code` with exactly `lanes` lanes of `window` positions for whole-chunk
-    /// coding (built on first use).
-    fn with_coding_lanes<T>(
-        &mut self,
-        (lanes, window): (usize, usize),
-        code: impl AsyncFnOnce(&GpuContext, &GpuModel, &GpuLanes) -> Result<T, GpuError>,
-    ) -> Result<T, GpuError> {
-        let found = self
-            .coding
-            .iter()
-            .position(|l| l.lanes() == lanes && l.window() == window);
-        let at = match found {
-            Some(at) => at,
-            None => {
-                let lanes =
-                    pollster::block_on(GpuLanes::new(&self.context, &self.model, lanes, window))?;
-                if self.coding.len() >= 3 {
-                    self.coding.remove(0);
-                }
-                self.coding.push(lanes);
-                self.coding.len() - 1
-            }
-        };
-        pollster::block_on(code(&self.context, &self.model, &self.coding[at]))
-    }
-
     /// A free row, in a new batch of `new_batch` rows if every batch is full; its state
     /// is zeroed.
     fn take_row(&mut self, new_batch: usize) -> Result<(usize, usize), GpuError> {
@@ -269,15 +219,16 @@ impl Shared {
         let (batch, row) = match found {
             Some(slot) => slot,
             None => {
-                let lanes =
-                    pollster::block_on(GpuLanes::new(&self.context, &self.model, new_batch, 1))?;
+                let lanes = pollster::block_on(self.session.step_lanes(new_batch))?;
                 let mut free: Vec<usize> = (0..new_batch).rev().collect();
                 let row = free.pop().unwrap_or(0);
                 self.batches.push(Batch { lanes, free });
                 (self.batches.len() - 1, row)
             }
         };
-        self.batches[batch].lanes.reset_lane(&self.context, row);
+        self.batches[batch]
+            .lanes
+            .reset_lane(self.session.context(), row);
         Ok((batch, row))
     }
 }
@@ -332,8 +283,8 @@ impl Predictor for GpuPredictor {
             if !any {
                 continue;
             }
-            let tables =
-                pollster::block_on(batch.lanes.step(&shared.context, &shared.model, &inputs))?;
+            let (context, model) = (shared.session.context(), shared.session.model());
+            let tables = pollster::block_on(batch.lanes.step(context, model, &inputs))?;
             for lane in lanes.iter_mut() {
                 if let Some((lane_batch, row)) = lane.row
                     && lane_batch == b
@@ -376,15 +327,12 @@ impl GpuPredictor {
             return Ok(crate::container::chunk::decode_on_host(engine, streams)?);
         }
         let mut decoded = Vec::with_capacity(streams.len());
-        for batch in self.batches(streams, |s| s.stream.len()) {
+        let batches = lock(&self.shared)
+            .session
+            .batches(streams, |s| s.stream.len());
+        for batch in batches {
             self.maybe_lose_device();
-            let period = self.steps_per_submit(batch.len());
-            let outcome = lock(&self.shared).with_coding_lanes(
-                (batch.len(), 1),
-                async |context, model, lanes| {
-                    codec::decode_streams(context, model, lanes, batch, period).await
-                },
-            );
+            let outcome = pollster::block_on(lock(&self.shared).session.decode_batch(batch));
             match outcome {
                 Ok(batch) => decoded.extend(batch),
                 Err(error) => {
@@ -410,17 +358,12 @@ impl GpuPredictor {
         };
         if self.on_cpu().is_none() {
             let mut first = 0;
-            for batch in self.batches(chunks, |c| c.len()) {
+            let batches = lock(&self.shared).session.batches(chunks, |c| c.len());
+            for batch in batches {
                 self.maybe_lose_device();
-                let plan = self.encoding_plan(batch.len());
-                let outcome = lock(&self.shared).with_coding_lanes(
-                    (batch.len(), plan.window),
-                    async |context, model, lanes| {
-                        let mut each = |i, interval| counted(first + i, interval);
-                        let windows = plan.windows_per_submit;
-                        codec::encode_intervals(context, model, lanes, batch, windows, &mut each)
-                            .await
-                    },
+                let mut each = |i, interval| counted(first + i, interval);
+                let outcome = pollster::block_on(
+                    lock(&self.shared).session.intervals_batch(batch, &mut each),
                 );
                 if let Err(error) = outcome {
                     self.give_up_gpu(error)?;
@@ -444,32 +387,5 @@ impl GpuPredictor {
             })?;
         }
         Ok(())
-    }
-}
-
-impl GpuPredictor {
-    /// `items` cut into batches of at most [`GpuPredictor::lanes_per_batch`] items whose
-    /// input bytes (`bytes(item)`, each padded to 4) fit one storage binding; an item
-    /// too large on its own goes alone (and the device refuses it with a clear error).
-    fn batches<'a, T>(&self, items: &'a [T], bytes: impl Fn(&T) -> usize) -> Vec<&'a [T]> {
-        let limit = lock(&self.shared)
-            .context
-            .device
-            .limits()
-            .max_storage_buffer_binding_size;
-        let mut batches = Vec::new();
-        let (mut start, mut sum) = (0, 0u64);
-        for (i, item) in items.iter().enumerate() {
-            let size = bytes(item).next_multiple_of(4) as u64;
-            if i > start && (i - start == self.lanes_per_batch || sum + size > limit) {
-                batches.push(&items[start..i]);
-                (start, sum) = (i, 0);
-            }
-            sum += size;
-        }
-        if start < items.len() {
-            batches.push(&items[start..]);
-        }
-        batches
     }
 }

@@ -1,0 +1,235 @@
+//! Whole-chunk coding on a GPU, async, on every platform: the device, one model's
+//! kernels, and the batches of lanes a group of chunks is coded in. The native
+//! [`super::GpuPredictor`] blocks on it; the browser awaits it.
+
+use super::codec::{self, EncodingPlan};
+use super::{GpuContext, GpuError, GpuLanes, GpuModel};
+use crate::coder::Interval;
+use crate::engine::Engine;
+use crate::predictor::{CodedStream, DecodedStream};
+
+/// Lanes per GPU batch unless told otherwise (`BOA_GPU_STREAMS` in the CLI). On an H200 a
+/// step costs about the same for 256 and 1,024 rows, so 1,024 lanes decode 3.2× faster
+/// (`docs/gpu.md`); batches shrink to the chunks at hand and to the adapter's limits.
+pub const DEFAULT_LANES_PER_BATCH: usize = 1024;
+
+/// Lane sets kept for reuse (a file's groups have at most two sizes — full ones and the
+/// last — and decoding and encoding differ in window).
+const KEPT_LANE_SETS: usize = 3;
+
+/// One model on one device, coding whole groups of chunks: decoding streams
+/// ([`GpuSession::decode`]) and teacher-forced intervals ([`GpuSession::intervals`]),
+/// the bytes the CPU engine gives.
+pub struct GpuSession {
+    context: GpuContext,
+    model: GpuModel,
+    lanes_per_batch: usize,
+    /// Positions per lane per submit (decoding steps, encoding window positions);
+    /// `None`: [`codec::default_steps_per_submit`].
+    steps_per_submit: Option<u32>,
+    /// Lanes built so far, by lanes and window.
+    lane_sets: Vec<GpuLanes>,
+}
+
+impl std::fmt::Debug for GpuSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GpuSession")
+            .field("adapter", &self.context.adapter().name)
+            .field("lanes_per_batch", &self.lanes_per_batch)
+            .field("steps_per_submit", &self.steps_per_submit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GpuSession {
+    /// `engine`'s model on `context`'s device, in batches of `lanes_per_batch` lanes
+    /// (at least 1, at most what the device's limits allow: [`GpuModel::max_lanes`]).
+    ///
+    /// # Errors
+    /// When the device refuses the model or its kernels.
+    pub async fn new(
+        context: GpuContext,
+        engine: &Engine,
+        lanes_per_batch: usize,
+    ) -> Result<Self, GpuError> {
+        let model = GpuModel::new(&context, engine).await?;
+        let lanes_per_batch = lanes_per_batch.clamp(1, model.max_lanes(&context));
+        Ok(Self {
+            context,
+            model,
+            lanes_per_batch,
+            steps_per_submit: None,
+            lane_sets: Vec::new(),
+        })
+    }
+
+    /// Codes with `steps` positions per lane per submit (at least 1) instead of the
+    /// adapter's default. The bytes are the same for any value.
+    #[must_use]
+    pub fn with_steps_per_submit(mut self, steps: u32) -> Self {
+        self.set_steps_per_submit(steps);
+        self
+    }
+
+    /// As [`GpuSession::with_steps_per_submit`], in place.
+    pub fn set_steps_per_submit(&mut self, steps: u32) {
+        self.steps_per_submit = Some(steps.max(1));
+    }
+
+    /// The device.
+    #[must_use]
+    pub fn context(&self) -> &GpuContext {
+        &self.context
+    }
+
+    /// The model's kernels and constants.
+    #[must_use]
+    pub fn model(&self) -> &GpuModel {
+        &self.model
+    }
+
+    /// The device back, for another model's session.
+    #[must_use]
+    pub fn into_context(self) -> GpuContext {
+        self.context
+    }
+
+    /// Lanes per GPU batch.
+    #[must_use]
+    pub fn lanes_per_batch(&self) -> usize {
+        self.lanes_per_batch
+    }
+
+    /// Positions per lane per submit for a batch of `lanes` chunks.
+    #[must_use]
+    pub fn steps_per_submit(&self, lanes: usize) -> u32 {
+        self.steps_per_submit
+            .unwrap_or_else(|| codec::default_steps_per_submit(&self.context, lanes))
+    }
+
+    /// How a batch of `lanes` chunks is encoded: windows of
+    /// [`GpuSession::steps_per_submit`] positions where the device's limits allow.
+    #[must_use]
+    pub fn encoding_plan(&self, lanes: usize) -> EncodingPlan {
+        EncodingPlan::new(
+            &self.context,
+            &self.model,
+            lanes,
+            self.steps_per_submit(lanes),
+        )
+    }
+
+    /// `items` cut into batches of at most [`GpuSession::lanes_per_batch`] items whose
+    /// input bytes (`bytes(item)`, each padded to 4) fit one storage binding; an item
+    /// too large on its own goes alone (and the device refuses it with a clear error).
+    #[must_use]
+    pub fn batches<'a, T>(&self, items: &'a [T], bytes: impl Fn(&T) -> usize) -> Vec<&'a [T]> {
+        let limit = self.context.device.limits().max_storage_buffer_binding_size;
+        let mut batches = Vec::new();
+        let (mut start, mut sum) = (0, 0u64);
+        for (i, item) in items.iter().enumerate() {
+            let size = bytes(item).next_multiple_of(4) as u64;
+            if i > start && (i - start == self.lanes_per_batch || sum + size > limit) {
+                batches.push(&items[start..i]);
+                (start, sum) = (i, 0);
+            }
+            sum += size;
+        }
+        if start < items.len() {
+            batches.push(&items[start..]);
+        }
+        batches
+    }
+
+    /// Decodes one batch of at most [`GpuSession::lanes_per_batch`] streams (each one's
+    /// first four bytes already checked, as [`crate::coder::RangeDecoder::new`] does).
+    ///
+    /// # Errors
+    /// Whatever the device reports ([`codec::decode_streams`]).
+    pub async fn decode_batch(
+        &mut self,
+        batch: &[CodedStream<'_>],
+    ) -> Result<Vec<DecodedStream>, GpuError> {
+        let period = self.steps_per_submit(batch.len());
+        let at = self.lane_set(batch.len(), 1).await?;
+        let lanes = &self.lane_sets[at];
+        codec::decode_streams(&self.context, &self.model, lanes, batch, period).await
+    }
+
+    /// Decodes `streams`, batch by batch ([`GpuSession::batches`]), in order.
+    ///
+    /// # Errors
+    /// As [`GpuSession::decode_batch`].
+    pub async fn decode(
+        &mut self,
+        streams: &[CodedStream<'_>],
+    ) -> Result<Vec<DecodedStream>, GpuError> {
+        let mut decoded = Vec::with_capacity(streams.len());
+        for batch in self.batches(streams, |s| s.stream.len()) {
+            decoded.extend(self.decode_batch(batch).await?);
+        }
+        Ok(decoded)
+    }
+
+    /// Teacher-forced intervals of one batch of at most [`GpuSession::lanes_per_batch`]
+    /// chunks: `each(i, interval)` for every byte of `chunks[i]`, each chunk's in order.
+    ///
+    /// # Errors
+    /// Whatever the device reports ([`codec::encode_intervals`]).
+    pub async fn intervals_batch(
+        &mut self,
+        batch: &[&[u8]],
+        each: &mut dyn FnMut(usize, Interval),
+    ) -> Result<(), GpuError> {
+        let plan = self.encoding_plan(batch.len());
+        let at = self.lane_set(batch.len(), plan.window).await?;
+        let lanes = &self.lane_sets[at];
+        let windows = plan.windows_per_submit;
+        codec::encode_intervals(&self.context, &self.model, lanes, batch, windows, each).await
+    }
+
+    /// Teacher-forced intervals of `chunks`, batch by batch: `each(i, interval)` for every
+    /// byte of `chunks[i]`, each chunk's in order.
+    ///
+    /// # Errors
+    /// As [`GpuSession::intervals_batch`].
+    pub async fn intervals(
+        &mut self,
+        chunks: &[&[u8]],
+        each: &mut dyn FnMut(usize, Interval),
+    ) -> Result<(), GpuError> {
+        let mut first = 0;
+        for batch in self.batches(chunks, |c| c.len()) {
+            self.intervals_batch(batch, &mut |i, interval| each(first + i, interval))
+                .await?;
+            first += batch.len();
+        }
+        Ok(())
+    }
+
+    /// The index of a lane set of exactly `lanes` lanes of `window` positions (built on
+    /// first use; the oldest dropped beyond [`KEPT_LANE_SETS`]).
+    async fn lane_set(&mut self, lanes: usize, window: usize) -> Result<usize, GpuError> {
+        if let Some(at) = self
+            .lane_sets
+            .iter()
+            .position(|l| l.lanes() == lanes && l.window() == window)
+        {
+            return Ok(at);
+        }
+        let built = GpuLanes::new(&self.context, &self.model, lanes, window).await?;
+        if self.lane_sets.len() >= KEPT_LANE_SETS {
+            self.lane_sets.remove(0);
+        }
+        self.lane_sets.push(built);
+        Ok(self.lane_sets.len() - 1)
+    }
+
+    /// A batch of `lanes` lanes of window 1 for step-by-step coding, its own (not kept).
+    ///
+    /// # Errors
+    /// When the device refuses its buffers.
+    pub async fn step_lanes(&self, lanes: usize) -> Result<GpuLanes, GpuError> {
+        GpuLanes::new(&self.context, &self.model, lanes, 1).await
+    }
+}

@@ -1,0 +1,184 @@
+//! The GPU bindings (wasm32 only): one WebGPU device per worker, opened on first use,
+//! and one model's [`GpuSession`] at a time, which must pass [`gpu::self_test`] before
+//! it codes anything.
+
+use std::cell::RefCell;
+
+use boa_core::gpu::{DEFAULT_LANES_PER_BATCH, GpuContext, GpuSession};
+use boa_core::{Engine, ModelFingerprint, Predictor};
+use js_sys::{Function, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use crate::decode::{engine_for, load_model, summarize};
+use crate::{compress_options, gpu, progress_reporter};
+
+/// The worker's device and the session of the model used last.
+struct State {
+    /// Set while no session holds the device.
+    context: Option<GpuContext>,
+    session: Option<(ModelFingerprint, GpuSession)>,
+    /// How the adapter is shown: "WebGPU: name (type)".
+    adapter: String,
+}
+
+thread_local! {
+    /// `None` before the first call, and while a call holds the state.
+    static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
+    /// Whether the device was opened (so that a missing state means "busy").
+    static OPENED: RefCell<bool> = const { RefCell::new(false) };
+}
+
+/// The state, taken for one call (the device opened on first use).
+async fn take_state() -> Result<State, JsError> {
+    if let Some(state) = STATE.with(|s| s.borrow_mut().take()) {
+        return Ok(state);
+    }
+    if OPENED.with(|o| *o.borrow()) {
+        return Err(JsError::new("another GPU call is running in this worker"));
+    }
+    let context = GpuContext::new()
+        .await
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    OPENED.with(|o| *o.borrow_mut() = true);
+    let summary = context.adapter();
+    let name = if summary.name.is_empty() {
+        "adapter"
+    } else {
+        summary.name.as_str()
+    };
+    let adapter = format!("WebGPU: {name} ({:?})", summary.device_type);
+    Ok(State {
+        context: Some(context),
+        session: None,
+        adapter,
+    })
+}
+
+fn put_state(state: State) {
+    STATE.with(|s| *s.borrow_mut() = Some(state));
+}
+
+impl State {
+    /// The session for `engine`'s model, built and self-tested if it is not the last one.
+    async fn session(&mut self, engine: &Engine) -> Result<&mut GpuSession, String> {
+        let fingerprint = engine.fingerprint();
+        if self.session.as_ref().is_none_or(|(f, _)| *f != fingerprint) {
+            let context = match self.session.take() {
+                Some((_, old)) => old.into_context(),
+                None => self.context.take().ok_or("the GPU device is gone")?,
+            };
+            let mut session = GpuSession::new(context, engine, DEFAULT_LANES_PER_BATCH)
+                .await
+                .map_err(|e| e.to_string())?;
+            if let Err(why) = gpu::self_test(&mut session, engine).await {
+                self.context = Some(session.into_context());
+                return Err(format!("the WebGPU self-test failed: {why}"));
+            }
+            self.session = Some((fingerprint, session));
+        }
+        match &mut self.session {
+            Some((_, session)) => Ok(session),
+            None => Err("no GPU session".into()),
+        }
+    }
+}
+
+/// Runs `code` with the session for `engine`, the state put back afterwards.
+async fn with_session<T>(
+    engine: &Engine,
+    code: impl AsyncFnOnce(&mut GpuSession) -> Result<T, JsError>,
+) -> Result<(T, String), JsError> {
+    let mut state = take_state().await?;
+    let outcome = match state.session(engine).await {
+        Ok(session) => code(session).await,
+        Err(why) => Err(JsError::new(&why)),
+    };
+    let adapter = state.adapter.clone();
+    put_state(state);
+    outcome.map(|value| (value, adapter))
+}
+
+/// Opens the worker's WebGPU device (once) and says which adapter it is on: "WebGPU:
+/// name (type)". Throws where there is no WebGPU or no adapter.
+#[wasm_bindgen(js_name = gpuAdapter)]
+pub async fn gpu_adapter() -> Result<String, JsError> {
+    let state = take_state().await?;
+    let adapter = state.adapter.clone();
+    put_state(state);
+    Ok(adapter)
+}
+
+/// Checks on a few bytes that this worker's WebGPU computes what the CPU engine computes
+/// with the `.boam` model `model` (both schedules). Throws with what differed.
+#[wasm_bindgen(js_name = gpuSelfTest)]
+pub async fn gpu_self_test(model: Vec<u8>) -> Result<String, JsError> {
+    let engine = load_model(&model)?;
+    with_session(&engine, async |_| Ok(()))
+        .await
+        .map(|((), adapter)| adapter)
+}
+
+/// As `decompressChunks`, on the GPU: decodes chunks `first..end` of a `.boa` file.
+/// Resolves to `{ bytes, backend, gpuChunks, cpuChunks, note }`: `backend` names the
+/// adapter; `cpuChunks` counts chunks the CPU decoded instead (with `note` saying why).
+#[wasm_bindgen(js_name = decompressGpu)]
+pub async fn decompress_gpu(
+    name: String,
+    bytes: Vec<u8>,
+    model: Option<Vec<u8>>,
+    first: u32,
+    end: u32,
+    progress: Option<Function>,
+) -> Result<Object, JsError> {
+    let engine = engine_for(&name, &bytes, model.as_deref())?;
+    let range = first as usize..end as usize;
+    let total = summarize(&name, &bytes)?
+        .chunks
+        .get(range.clone())
+        .map_or(0, |c| c.iter().map(|&(len, _)| u64::from(len)).sum());
+    let mut report = progress_reporter(progress.as_ref(), total);
+    let ((out, done), adapter) = with_session(&engine, async |session| {
+        Ok(gpu::decompress_on_gpu(session, &engine, &name, &bytes, range, &mut report).await?)
+    })
+    .await?;
+    outcome_object(&out, &adapter, &done)
+}
+
+/// As `compress`, with the GPU's intervals: the same file. Resolves to `{ bytes, backend,
+/// gpuChunks, cpuChunks, note }`. `progress(doneBytes, totalBytes)` as the GPU works.
+#[wasm_bindgen(js_name = compressGpu)]
+pub async fn compress_gpu(
+    input: Vec<u8>,
+    model: Vec<u8>,
+    chunk_len: u32,
+    embed: bool,
+    progress: Option<Function>,
+) -> Result<Object, JsError> {
+    let engine = load_model(&model)?;
+    let options = compress_options(&model, chunk_len, embed);
+    let mut report = progress_reporter(progress.as_ref(), input.len() as u64);
+    let ((out, done), adapter) = with_session(&engine, async |session| {
+        Ok(gpu::compress_on_gpu(session, &engine, &input, &options, &mut report).await?)
+    })
+    .await?;
+    outcome_object(&out, &adapter, &done)
+}
+
+fn outcome_object(bytes: &[u8], adapter: &str, report: &gpu::GpuReport) -> Result<Object, JsError> {
+    let object = Object::new();
+    let set = |key: &str, value: JsValue| {
+        Reflect::set(&object, &JsValue::from_str(key), &value)
+            .map(|_| ())
+            .map_err(|_| JsError::new("cannot build the result object"))
+    };
+    set("bytes", Uint8Array::from(bytes).into())?;
+    set("backend", JsValue::from_str(adapter))?;
+    set("gpuChunks", JsValue::from_f64(report.gpu_chunks as f64))?;
+    set("cpuChunks", JsValue::from_f64(report.cpu_chunks as f64))?;
+    let note = report
+        .note
+        .as_deref()
+        .map_or(JsValue::NULL, JsValue::from_str);
+    set("note", note)?;
+    Ok(object)
+}
