@@ -1,13 +1,35 @@
 // The page: pick a .boa file (and its model if it does not embed one), show its header,
-// decompress it in a worker with progress and throughput, offer the result for download.
+// decompress it with progress and throughput, offer the result for download; or compress
+// any file into a .boa file. On WebGPU where the browser has it (and the worker's
+// self-test passes), else with the CPU engine in one worker per core.
 
 const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
 const workerUrl = new URL(`./worker.js${location.search}`, import.meta.url);
 const workers = [];
 // One worker per core, at most 8; `?workers=N` sets the number (for measurements).
-const maxWorkers = Number(new URLSearchParams(location.search).get("workers"))
-  || Math.min(navigator.hardwareConcurrency || 1, 8);
+const maxWorkers = Number(params.get("workers")) || Math.min(navigator.hardwareConcurrency || 1, 8);
+// `?backend=cpu|gpu` forces one (for measurements and tests); by default WebGPU where it works.
+const forcedBackend = params.get("backend");
 let current = null; // { name, bytes, info, model }
+let gpuWorker = null;
+
+// The GPU's worker: one for the whole file (the GPU is parallel over chunks itself).
+function gpuWorkerNow() {
+  gpuWorker ??= new Worker(workerUrl, { type: "module" });
+  return gpuWorker;
+}
+
+// What WebGPU offers: { adapter } once its worker has opened a device, else { error }.
+const gpuReady = (async () => {
+  if (forcedBackend === "cpu") return { error: "the CPU engine was asked for (?backend=cpu)" };
+  if (!navigator.gpu) return { error: "WebGPU unavailable: this browser has no navigator.gpu" };
+  try {
+    return { adapter: (await ask(gpuWorkerNow(), { type: "probe" })).adapter };
+  } catch (error) {
+    return { error: error.message };
+  }
+})();
 
 // Worker `i`, started on first use (one per core at most: chunks decode independently).
 function workerAt(i) {
@@ -74,6 +96,33 @@ async function decodeInWorkers(count, model, started) {
   return out;
 }
 
+// Decodes the file on WebGPU where it works, else (or when the GPU turns out unusable,
+// unless ?backend=gpu) on the CPU in workers. Resolves to { bytes, backend, note }.
+async function decode(model, started) {
+  const gpu = await gpuReady;
+  const total = current.info.originalBytes;
+  const progress = ({ done }) =>
+    showProgress({ done, total, seconds: (performance.now() - started) / 1000 });
+  let fallback = null;
+  if (gpu.adapter) {
+    const message = { type: "decompress", name: current.name, bytes: current.bytes, model,
+      first: 0, end: current.info.chunks.length, backend: "gpu" };
+    try {
+      const reply = await ask(gpuWorkerNow(), message, progress);
+      const note = reply.cpuChunks > 0 ? `${reply.cpuChunks} chunks on the CPU: ${reply.note}` : null;
+      return { bytes: reply.bytes, backend: reply.backend, note };
+    } catch (error) {
+      if (forcedBackend === "gpu" || !error.message.startsWith("WebGPU unavailable")) throw error;
+      fallback = error.message;
+    }
+  } else if (forcedBackend === "gpu") {
+    throw new Error(gpu.error);
+  }
+  const count = workersFor(current.info);
+  const bytes = await decodeInWorkers(count, model, started);
+  return { bytes, backend: `${current.info.engine}, ${count} worker${count > 1 ? "s" : ""}`, note: fallback };
+}
+
 // Workers for a file: one per core, at most one per chunk.
 const workersFor = (info) => Math.max(1, Math.min(maxWorkers, info.chunks.length));
 
@@ -81,6 +130,12 @@ function ratioText(info) {
   const ratio = (bytes) => (info.originalBytes / Math.max(bytes, 1)).toFixed(2);
   if (info.embeddedModelBytes === null) return ratio(info.fileBytes);
   return `${ratio(info.fileBytes)} (${ratio(info.fileBytes - info.embeddedModelBytes)} without the embedded model)`;
+}
+
+// The decoder line: WebGPU with the CPU engine as fallback, or the CPU engine and why.
+function decoderText(info, gpu) {
+  if (gpu.adapter) return `${gpu.adapter}, with the ${info.engine} as fallback`;
+  return forcedBackend === "cpu" ? info.engine : `${info.engine} (${gpu.error})`;
 }
 
 function showInfo(name, info) {
@@ -93,7 +148,7 @@ function showInfo(name, info) {
     ["model", `${info.fingerprint.slice(0, 16)}… ${info.embeddedModelBytes === null
       ? "(not embedded)" : `(embedded, ${number(info.embeddedModelBytes)} bytes)`}`],
     ["format", `.boa version ${info.version}; header, index and footer checksums ok`],
-    ["decoder", info.engine],
+    ["decoder", info.decoder],
   ];
   $("info").replaceChildren(...rows.flatMap(([key, value]) => {
     const dt = document.createElement("dt");
@@ -122,6 +177,7 @@ async function pickBoa(file) {
   current = { name: file.name, bytes, info: null, model: current?.model ?? null };
   try {
     const { info } = await ask(workerAt(0), { type: "inspect", name: file.name, bytes });
+    info.decoder = decoderText(info, await gpuReady);
     current.info = info;
     showInfo(file.name, info);
     // Start the workers now, so that their decoders are compiled before the click.
@@ -147,15 +203,14 @@ async function run() {
   $("status").textContent = "starting…";
   try {
     const model = current.info.embeddedModelBytes === null ? current.model : null;
-    const count = workersFor(current.info);
     const started = performance.now();
-    const bytes = await decodeInWorkers(count, model, started);
+    const { bytes, backend, note } = await decode(model, started);
     const seconds = (performance.now() - started) / 1000;
     $("progress").value = 1;
     $("status").textContent =
       `Done: ${number(bytes.length)} bytes in ${seconds.toFixed(2)} s ` +
-      `(${rate(bytes.length, seconds)}, ${count} worker${count > 1 ? "s" : ""}); ` +
-      `${current.info.chunks.length} chunk checksums and the index verified.`;
+      `(${rate(bytes.length, seconds)}, ${backend}); ` +
+      `${current.info.chunks.length} chunk checksums and the index verified.${note ? ` ${note}` : ""}`;
     const link = $("download");
     URL.revokeObjectURL(link.href);
     link.href = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
@@ -169,6 +224,92 @@ async function run() {
     $("decompress").disabled = false;
   }
 }
+
+// --- Compression: any file → .boa, with the bundled default model or a .boam.
+
+let plain = null; // { name, bytes }
+let compressModel = null; // a chosen .boam's bytes
+
+async function bundledModel() {
+  const response = await fetch("pkg/default.boam");
+  if (!response.ok) throw new Error(`cannot load the bundled model (HTTP ${response.status})`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+function compressReady() {
+  const useFile = $("model-choice-file").checked;
+  $("compress").disabled = !plain || (useFile && !compressModel);
+}
+
+async function compressFile() {
+  $("compress-error").hidden = true;
+  $("compress").disabled = true;
+  $("compress-result").hidden = true;
+  $("compress-progress-row").hidden = false;
+  $("compress-progress").value = 0;
+  $("compress-status").textContent = "starting…";
+  try {
+    const model = $("model-choice-file").checked ? compressModel : await bundledModel();
+    const chunkLen = Number($("chunk-len").value) || 0;
+    const embed = $("embed").checked;
+    const total = plain.bytes.length;
+    const started = performance.now();
+    const progress = ({ done }) => {
+      $("compress-progress").value = total > 0 ? done / total : 1;
+      $("compress-status").textContent =
+        `${number(done)} of ${number(total)} bytes, ${rate(done, (performance.now() - started) / 1000)}`;
+    };
+    const gpu = await gpuReady;
+    // The input is copied: a transfer would take it from the page.
+    const message = (backend) => ({ type: "compress", input: plain.bytes.slice(), model, chunkLen, embed, backend });
+    let reply = null;
+    let note = "";
+    if (gpu.adapter) {
+      try {
+        reply = await ask(gpuWorkerNow(), message("gpu"), progress);
+      } catch (error) {
+        if (forcedBackend === "gpu" || !error.message.startsWith("WebGPU unavailable")) throw error;
+        note = ` ${error.message}`;
+      }
+    } else if (forcedBackend === "gpu") {
+      throw new Error(gpu.error);
+    }
+    reply ??= await ask(workerAt(0), message("cpu"), progress);
+    const seconds = (performance.now() - started) / 1000;
+    const ratio = (total / Math.max(reply.bytes.length, 1)).toFixed(2);
+    $("compress-progress").value = 1;
+    $("compress-status").textContent =
+      `Done: ${number(total)} → ${number(reply.bytes.length)} bytes (ratio ${ratio}) in ` +
+      `${seconds.toFixed(2)} s (${rate(total, seconds)}, ${reply.backend}).${note}`;
+    const link = $("compress-download");
+    URL.revokeObjectURL(link.href);
+    link.href = URL.createObjectURL(new Blob([reply.bytes], { type: "application/octet-stream" }));
+    link.download = `${plain.name}.boa`;
+    link.textContent = `Download ${link.download}`;
+    $("compress-result").hidden = false;
+  } catch (error) {
+    $("compress-status").textContent = "failed";
+    $("compress-error").textContent = error.message;
+    $("compress-error").hidden = false;
+  } finally {
+    compressReady();
+  }
+}
+
+$("plain-file").addEventListener("change", async (e) => {
+  const file = e.target.files[0];
+  if (!file) return;
+  plain = { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) };
+  compressReady();
+});
+$("compress-model-file").addEventListener("change", async (e) => {
+  const file = e.target.files[0];
+  compressModel = file ? new Uint8Array(await file.arrayBuffer()) : null;
+  $("model-choice-file").checked = true;
+  compressReady();
+});
+for (const id of ["model-choice-default", "model-choice-file"]) $(id).addEventListener("change", compressReady);
+$("compress").addEventListener("click", compressFile);
 
 $("boa-file").addEventListener("change", (e) => e.target.files[0] && pickBoa(e.target.files[0]));
 $("model-file").addEventListener("change", (e) => e.target.files[0] && pickModel(e.target.files[0]));

@@ -1,6 +1,6 @@
 // Caches the page and its wasm so that it works offline once loaded.
-const CACHE = "boa-v1";
-const FILES = ["./", "index.html", "style.css", "app.js", "worker.js",
+const CACHE = "boa-v2";
+const FILES = ["./", "index.html", "style.css", "app.js", "worker.js", "pkg/default.boam",
   "pkg/simd/boa_web.js", "pkg/simd/boa_web_bg.wasm", "pkg/plain/boa_web.js", "pkg/plain/boa_web_bg.wasm"];
 
 self.addEventListener("install", (event) => {

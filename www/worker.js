@@ -1,9 +1,15 @@
-// Runs the wasm decoder off the page's thread (the page starts one per core and gives
-// each a range of chunks). Messages in:
+// Runs the wasm coder off the page's thread. The CPU engine decodes in one worker per
+// core, each given a range of chunks; the GPU (WebGPU, the shaders the native CLI runs)
+// decodes or encodes a whole file in one worker. Messages in:
 //   { type: "inspect", name, bytes }           → { type: "info", info } | { type: "error", message }
-//   { type: "decompress", name, bytes, model, first, end }
+//   { type: "probe" }                          → { type: "adapter", adapter } | { type: "error", message }
+//   { type: "decompress", name, bytes, model, first, end, backend: "cpu" | "gpu" }
 //                                              → { type: "progress", done, total }…
-//                                                then { type: "done", bytes } | { type: "error", message }
+//                                                then { type: "done", bytes, backend, cpuChunks, note }
+//   { type: "compress", input, model, chunkLen, embed, backend }
+//                                              → progress…, then { type: "done", bytes, backend, … }
+// Errors: { type: "error", message }; a message starting "WebGPU unavailable: " means the
+// GPU could not be used at all (the page may retry on the CPU).
 
 // A minimal module using a SIMD instruction: valid only where WebAssembly SIMD128 is.
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3,
@@ -11,26 +17,51 @@ const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 
 // `?wasm=plain` (passed on from the page's address) forces the fallback, for tests.
 const forced = new URL(self.location.href).searchParams.get("wasm");
 const flavour = forced === "plain" || !WebAssembly.validate(SIMD_PROBE) ? "plain" : "simd";
+const cpuEngine = `CPU engine, WebAssembly (${flavour === "simd" ? "SIMD128" : "no SIMD"})`;
 
-let inspect, decompressChunks;
+let wasm;
 const ready = import(`./pkg/${flavour}/boa_web.js`).then(async (module) => {
   await module.default();
-  ({ inspect, decompressChunks } = module);
+  wasm = module;
 });
+
+async function decompress({ name, bytes, model, first, end, backend }, progress) {
+  if (backend === "gpu") {
+    const result = await wasm.decompressGpu(name, bytes, model ?? undefined, first, end, progress);
+    return { ...result, backend: `${result.backend}, CPU engine as fallback` };
+  }
+  const out = wasm.decompressChunks(name, bytes, model ?? undefined, first, end, progress);
+  return { bytes: out, backend: cpuEngine, cpuChunks: end - first, note: null };
+}
+
+async function compress({ input, model, chunkLen, embed, backend }, progress) {
+  if (backend === "gpu") {
+    const result = await wasm.compressGpu(input, model, chunkLen, embed, progress);
+    return { ...result, backend: `${result.backend}, CPU engine as fallback` };
+  }
+  const out = wasm.compress(input, model, chunkLen, embed);
+  return { bytes: out, backend: cpuEngine, note: null };
+}
 
 self.onmessage = async (event) => {
   const message = event.data;
+  const progress = (done, total) => self.postMessage({ type: "progress", done, total });
   try {
     await ready;
     if (message.type === "inspect") {
-      const info = inspect(message.name, message.bytes);
-      info.engine = `CPU engine, WebAssembly (${flavour === "simd" ? "SIMD128" : "no SIMD"})`;
+      const info = wasm.inspect(message.name, message.bytes);
+      info.engine = cpuEngine;
       self.postMessage({ type: "info", info });
-    } else if (message.type === "decompress") {
-      const progress = (done, total) => self.postMessage({ type: "progress", done, total });
-      const { name, bytes, model, first, end } = message;
-      const out = decompressChunks(name, bytes, model ?? undefined, first, end, progress);
-      self.postMessage({ type: "done", bytes: out }, [out.buffer]);
+    } else if (message.type === "probe") {
+      if (!self.navigator.gpu) throw new Error("WebGPU unavailable: this browser has no navigator.gpu");
+      // The browser's own description, where it gives wgpu no name (e.g. "google swiftshader").
+      const info = (await self.navigator.gpu.requestAdapter())?.info;
+      const hint = [info?.vendor, info?.architecture, info?.device].filter(Boolean).join(" ");
+      self.postMessage({ type: "adapter", adapter: await wasm.gpuAdapter(hint || undefined), cpuEngine });
+    } else if (message.type === "decompress" || message.type === "compress") {
+      const run = message.type === "decompress" ? decompress : compress;
+      const result = await run(message, progress);
+      self.postMessage({ type: "done", ...result }, [result.bytes.buffer]);
     }
   } catch (error) {
     self.postMessage({ type: "error", message: String(error?.message ?? error) });

@@ -28,25 +28,37 @@ thread_local! {
     static OPENED: RefCell<bool> = const { RefCell::new(false) };
 }
 
+/// How an adapter is shown: "WebGPU: name (kind)". Browsers may keep the name from wgpu
+/// (privacy); `name_hint` (the page's `GPUAdapter.info`) stands in then.
+fn describe(summary: &boa_core::gpu::AdapterSummary, name_hint: Option<&str>) -> String {
+    use boa_core::gpu::wgpu::DeviceType;
+    let name = Some(summary.name.as_str())
+        .filter(|n| !n.is_empty())
+        .or(name_hint.filter(|n| !n.is_empty()))
+        .unwrap_or("adapter");
+    let kind = match summary.device_type {
+        DeviceType::DiscreteGpu => "discrete GPU",
+        DeviceType::IntegratedGpu => "integrated GPU",
+        DeviceType::VirtualGpu => "virtual GPU",
+        DeviceType::Cpu => "software, on the CPU",
+        DeviceType::Other => "unknown kind",
+    };
+    format!("WebGPU: {name} ({kind})")
+}
+
 /// The state, taken for one call (the device opened on first use).
-async fn take_state() -> Result<State, JsError> {
+async fn take_state(name_hint: Option<&str>) -> Result<State, JsError> {
     if let Some(state) = STATE.with(|s| s.borrow_mut().take()) {
         return Ok(state);
     }
     if OPENED.with(|o| *o.borrow()) {
-        return Err(JsError::new("another GPU call is running in this worker"));
+        return Err(unavailable("another GPU call is running in this worker"));
     }
     let context = GpuContext::new()
         .await
-        .map_err(|e| JsError::new(&e.to_string()))?;
+        .map_err(|e| unavailable(&e.to_string()))?;
     OPENED.with(|o| *o.borrow_mut() = true);
-    let summary = context.adapter();
-    let name = if summary.name.is_empty() {
-        "adapter"
-    } else {
-        summary.name.as_str()
-    };
-    let adapter = format!("WebGPU: {name} ({:?})", summary.device_type);
+    let adapter = describe(context.adapter(), name_hint);
     Ok(State {
         context: Some(context),
         session: None,
@@ -83,15 +95,21 @@ impl State {
     }
 }
 
+/// An error of the GPU itself, not of the file: the page may use the CPU instead.
+/// Its message starts with "WebGPU unavailable: ".
+fn unavailable(why: &str) -> JsError {
+    JsError::new(&format!("WebGPU unavailable: {why}"))
+}
+
 /// Runs `code` with the session for `engine`, the state put back afterwards.
 async fn with_session<T>(
     engine: &Engine,
     code: impl AsyncFnOnce(&mut GpuSession) -> Result<T, JsError>,
 ) -> Result<(T, String), JsError> {
-    let mut state = take_state().await?;
+    let mut state = take_state(None).await?;
     let outcome = match state.session(engine).await {
         Ok(session) => code(session).await,
-        Err(why) => Err(JsError::new(&why)),
+        Err(why) => Err(unavailable(&why)),
     };
     let adapter = state.adapter.clone();
     put_state(state);
@@ -99,10 +117,11 @@ async fn with_session<T>(
 }
 
 /// Opens the worker's WebGPU device (once) and says which adapter it is on: "WebGPU:
-/// name (type)". Throws where there is no WebGPU or no adapter.
+/// name (kind)", with `nameHint` as the name where the browser gives wgpu none. Throws
+/// ("WebGPU unavailable: …") where there is no WebGPU or no adapter.
 #[wasm_bindgen(js_name = gpuAdapter)]
-pub async fn gpu_adapter() -> Result<String, JsError> {
-    let state = take_state().await?;
+pub async fn gpu_adapter(name_hint: Option<String>) -> Result<String, JsError> {
+    let state = take_state(name_hint.as_deref()).await?;
     let adapter = state.adapter.clone();
     put_state(state);
     Ok(adapter)
@@ -119,7 +138,8 @@ pub async fn gpu_self_test(model: Vec<u8>) -> Result<String, JsError> {
 }
 
 /// As `decompressChunks`, on the GPU: decodes chunks `first..end` of a `.boa` file.
-/// Resolves to `{ bytes, backend, gpuChunks, cpuChunks, note }`: `backend` names the
+/// Throws "WebGPU unavailable: …" when the GPU cannot be used (no adapter, a failed
+/// self-test), else the CPU's errors for a bad file. Resolves to `{ bytes, backend, gpuChunks, cpuChunks, note }`: `backend` names the
 /// adapter; `cpuChunks` counts chunks the CPU decoded instead (with `note` saying why).
 #[wasm_bindgen(js_name = decompressGpu)]
 pub async fn decompress_gpu(

@@ -106,3 +106,115 @@ fn the_bindings_decompress_and_throw_readable_errors() {
         "{not_model}"
     );
 }
+
+#[wasm_bindgen_test]
+fn the_cpu_compress_binding_writes_what_the_cli_writes() {
+    // The CLI's options (stored chunks allowed), the model embedded: a file that decodes
+    // alone, whose every chunk restores the input.
+    let packed = boa_web::compress(INPUT, MODEL, 1024, true).unwrap();
+    let options = CompressOptions {
+        chunk_len: 1024,
+        embedded_model: Some(MODEL),
+        ..CompressOptions::default()
+    };
+    assert_eq!(packed, compress_to_vec(&engine(), INPUT, &options).unwrap());
+    let out = boa_web::decompress("x.boa", &packed, None, None).unwrap();
+    assert_eq!(out, INPUT);
+}
+
+/// WebGPU: the shaders the native build runs, through the browser.
+mod webgpu {
+    use super::*;
+    use boa_core::FrequencyTable;
+    use boa_core::gpu::{GpuContext, GpuSession};
+    use boa_web::gpu::{compress_on_gpu, decompress_on_gpu, self_test};
+
+    /// Set when `web/run-browser-tests` runs in CI (`.ci/run` exports `CI=true`): there a
+    /// missing WebGPU adapter fails these tests instead of skipping them.
+    const IN_CI: bool = option_env!("CI").is_some();
+
+    /// A session of the golden model on the browser's WebGPU adapter (`None`, with a
+    /// note, where there is none and this is not CI).
+    async fn session(lanes: usize) -> Option<GpuSession> {
+        match GpuContext::new().await {
+            Ok(context) => Some(GpuSession::new(context, &engine(), lanes).await.unwrap()),
+            Err(error) if !IN_CI => {
+                wasm_bindgen_test::console_log!("skipped: no WebGPU adapter ({error})");
+                None
+            }
+            Err(error) => panic!("CI and no WebGPU adapter in this browser: {error}"),
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_adapter_is_found_and_passes_the_self_test() {
+        let Some(mut session) = session(4).await else {
+            return;
+        };
+        let adapter = session.context().adapter().clone();
+        wasm_bindgen_test::console_log!("WebGPU adapter: {adapter:?}");
+        assert_eq!(adapter.backend, boa_core::gpu::wgpu::Backend::BrowserWebGpu);
+        self_test(&mut session, &engine()).await.unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_golden_tables_hash_is_reproduced_by_both_schedules() {
+        let Some(mut session) = session(1).await else {
+            return;
+        };
+        for window in [1, 13, 299] {
+            let tables = session
+                .chunk_tables(&[&INPUT[..HASHED_TABLES]], window)
+                .await
+                .unwrap();
+            let mut hasher = blake3::Hasher::new();
+            let first = FrequencyTable::uniform();
+            let rest = tables[0]
+                .iter()
+                .map(|f| FrequencyTable::from_frequencies(f).unwrap());
+            let mut count = 0;
+            for table in std::iter::once(first).chain(rest) {
+                for c in table.cumulative_table() {
+                    hasher.update(&c.to_le_bytes());
+                }
+                count += 1;
+            }
+            assert_eq!(count, HASHED_TABLES);
+            assert_eq!(
+                hasher.finalize().to_hex().as_str(),
+                TABLES.trim(),
+                "window {window}"
+            );
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn webgpu_writes_and_reads_the_golden_file() {
+        let Some(mut session) = session(3).await else {
+            return;
+        };
+        let engine = engine();
+        let options = CompressOptions {
+            chunk_len: 1024,
+            store_incompressible: false,
+            ..CompressOptions::default()
+        };
+        let (file, report) = compress_on_gpu(&mut session, &engine, INPUT, &options, &mut |_| {})
+            .await
+            .unwrap();
+        assert_eq!(file, OUTPUT);
+        assert_eq!((report.gpu_chunks, report.cpu_chunks), (5, 0));
+        let (out, report) = decompress_on_gpu(
+            &mut session,
+            &engine,
+            "engine-input.boa",
+            OUTPUT,
+            0..5,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(out, INPUT);
+        assert_eq!((report.gpu_chunks, report.cpu_chunks), (5, 0));
+    }
+}

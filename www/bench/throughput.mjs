@@ -1,7 +1,9 @@
 // Decompression throughput: the page's wasm decoder in headless Chromium (SIMD128 and the
-// plain fallback; one worker, and one per core) against the native CLI, on the same .boa files.
+// plain fallback; one worker, and one per core) and its WebGPU decoder (SwiftShader, the
+// software GPU of headless Chromium, where there is no GPU) against the native CLI, on
+// the same .boa files.
 //
-//   node bench/throughput.mjs [--bytes N] [--chunk-len N] [--runs N] [--skip-plain] NAME=MODEL.boam ...
+//   node bench/throughput.mjs [--bytes N] [--chunk-len N] [--runs N] [--skip-plain] [--skip-gpu] NAME=MODEL.boam ...
 //
 // Data: held-out KM3NeT amplitudes (the last part of data/km3-amplitudes.bin, which the
 // bundled model never saw). Needs web/build-www and the release CLI (BOA_BIN, default
@@ -22,6 +24,7 @@ const runs = option("--runs", 3);
 const chunkLen = option("--chunk-len", 65536);
 const flag = (name) => args.includes(name) && args.splice(args.indexOf(name), 1).length > 0;
 const skipPlain = flag("--skip-plain");
+const skipGpu = flag("--skip-gpu");
 const models = args.map((a) => a.split("="));
 if (models.length === 0) models.push(["tiny", join(root, "data", "default.boam")]);
 
@@ -63,22 +66,24 @@ async function pageRate(boaBytes, query) {
 
 const cores = (await import("node:os")).availableParallelism();
 console.log(`${bytes} bytes of held-out KM3NeT amplitudes, ${chunkLen}-byte chunks, ${runs} runs (median, range), KB/s\n`);
-console.log(`| model | native, 1 thread | wasm SIMD128, 1 worker | wasm, no SIMD, 1 worker | SIMD / native | native, ${cores} threads | wasm SIMD128, ${cores} workers |`);
-console.log("|---|---:|---:|---:|---:|---:|---:|");
+console.log(`| model | native, 1 thread | wasm SIMD128, 1 worker | wasm, no SIMD, 1 worker | SIMD / native | native, ${cores} threads | wasm SIMD128, ${cores} workers | WebGPU |`);
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
 for (const [name, model] of models) {
   const boaFile = join(work, `${name}.boa`);
   execFileSync(boaBin, ["compress", "-q", "-f", "--embed-model", "--chunk-len", String(chunkLen), "-m", model, "-o", boaFile, input]);
   const boaBytes = readFileSync(boaFile);
-  const native = [], simd = [], plain = [], nativeAll = [], simdAll = [];
+  const native = [], simd = [], plain = [], nativeAll = [], simdAll = [], gpu = [];
   for (let i = 0; i < runs; i++) {
     native.push(nativeRun(boaFile, 1));
-    simd.push(await pageRate(boaBytes, "?workers=1"));
-    if (!skipPlain) plain.push(await pageRate(boaBytes, "?wasm=plain&workers=1"));
+    simd.push(await pageRate(boaBytes, "?backend=cpu&workers=1"));
+    if (!skipPlain) plain.push(await pageRate(boaBytes, "?backend=cpu&wasm=plain&workers=1"));
     nativeAll.push(nativeRun(boaFile, cores));
-    simdAll.push(await pageRate(boaBytes, `?workers=${cores}`));
+    simdAll.push(await pageRate(boaBytes, `?backend=cpu&workers=${cores}`));
+    if (!skipGpu) gpu.push(await pageRate(boaBytes, "?backend=gpu"));
   }
   console.log(`| ${name} | ${cell(native)} | ${cell(simd)} | ${skipPlain ? "–" : cell(plain)} | ` +
-    `${(median(simd) / median(native)).toFixed(2)} | ${cell(nativeAll)} | ${cell(simdAll)} |`);
+    `${(median(simd) / median(native)).toFixed(2)} | ${cell(nativeAll)} | ${cell(simdAll)} | ` +
+    `${skipGpu ? "–" : cell(gpu)} |`);
 }
 await browser.close();
 server.close();

@@ -37,7 +37,10 @@ export async function serveWww() {
 export function launchChromium() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--no-first-run", "--disable-gpu", "--disable-background-networking",
+    // --enable-unsafe-webgpu: WebGPU (on SwiftShader, Chromium's software GPU, where
+    // there is no GPU), as a secure context (http://127.0.0.1) needs.
+    args: ["--no-sandbox", "--no-first-run", "--disable-gpu", "--enable-unsafe-webgpu",
+      "--disable-background-networking",
       "--disable-component-update", "--disable-sync", "--disable-quic", "--disable-dev-shm-usage"],
   });
 }

@@ -1,6 +1,8 @@
 // End-to-end test of the page in headless Chromium (playwright-core, Debian's chromium):
 // a .boa file made by the native CLI is decompressed in the page and the download is
-// compared with the original; damaged files and files without their model too.
+// compared with the original; damaged files and files without their model too; on
+// WebGPU (SwiftShader, Chromium's software GPU, here) and on the CPU engine; files the
+// page compresses equal the CLI's and decompress in it.
 //
 // Needs the page built (web/build-www) and the native binary: BOA_BIN, default
 // ../target/release/boa (or $CARGO_TARGET_DIR/release/boa). BOA_SCREENSHOTS=DIR saves
@@ -35,14 +37,66 @@ after(async () => {
   server?.close();
 });
 
-/// 96 KiB of the bundled KM3NeT sample, compressed by the CLI into 16 KiB chunks.
-function makeFiles(extraArgs) {
-  const original = readFileSync(join(root, "data", "km3-amplitudes.bin")).subarray(1 << 20, (1 << 20) + 96 * 1024);
+/// `kib` KiB of the bundled KM3NeT sample (96 by default), compressed by the CLI into
+/// chunks of a sixth of that.
+function makeFiles(extraArgs, kib = 96) {
+  const original = readFileSync(join(root, "data", "km3-amplitudes.bin")).subarray(1 << 20, (1 << 20) + kib * 1024);
   const input = join(work, "hits.bin");
   writeFileSync(input, original);
-  const output = join(work, `hits-${extraArgs.length}.bin.boa`);
-  boa("compress", "-q", "-f", "--chunk-len", "16384", ...extraArgs, "-o", output, input);
-  return { original, boaPath: output, boaBytes: readFileSync(output) };
+  const output = join(work, `hits-${extraArgs.length}-${kib}.bin.boa`);
+  boa("compress", "-q", "-f", "--chunk-len", String((kib * 1024) / 6), ...extraArgs, "-o", output, input);
+  return { original, input, boaPath: output, boaBytes: readFileSync(output) };
+}
+
+/// Downloads what `#${id}` offers; resolves to { name, bytes }.
+async function download(page, id) {
+  const [file] = await Promise.all([page.waitForEvent("download"), page.click(`#${id}`)]);
+  const saved = join(work, `download-${Date.now()}-${file.suggestedFilename()}`);
+  await file.saveAs(saved);
+  return { name: file.suggestedFilename(), bytes: readFileSync(saved) };
+}
+
+/// Decompresses `bytes` in a page opened with `query`; resolves to { status, error, out }.
+async function decodeInPage(query, name, bytes, model = null) {
+  const { page, errors } = await openPage(query);
+  await decompressInPage(page, name, bytes);
+  await page.waitForSelector("#info-section:not([hidden])");
+  if (model) {
+    await page.setInputFiles("#model-file", { name: "model.boam", mimeType: "application/octet-stream", buffer: model });
+  }
+  const info = await page.textContent("#info");
+  await page.click("#decompress");
+  await page.waitForSelector("#result:not([hidden]), #error:not([hidden])", { timeout: 240_000 });
+  const status = await page.textContent("#status");
+  const failed = await page.isVisible("#error");
+  const result = failed
+    ? { info, status, error: await page.textContent("#error"), out: null }
+    : { info, status, error: null, out: (await download(page, "download")).bytes };
+  await page.context().close();
+  assert.deepEqual(errors, []);
+  return result;
+}
+
+/// Compresses `input` in a page opened with `query`, with the bundled model (or `model`);
+/// resolves to { status, name, bytes }.
+async function compressInPage(query, input, { chunkLen, embed = true, model = null, shot = null }) {
+  const { page, errors } = await openPage(query);
+  await page.setInputFiles("#plain-file", { name: "hits.bin", mimeType: "application/octet-stream", buffer: input });
+  if (model) {
+    await page.setInputFiles("#compress-model-file", { name: "model.boam", mimeType: "application/octet-stream", buffer: model });
+  }
+  await page.fill("#chunk-len", String(chunkLen));
+  if (!embed) await page.uncheck("#embed");
+  await page.click("#compress");
+  await page.waitForSelector("#compress-result:not([hidden]), #compress-error:not([hidden])", { timeout: 240_000 });
+  const error = await page.isVisible("#compress-error") ? await page.textContent("#compress-error") : null;
+  assert.equal(error, null);
+  const status = await page.textContent("#compress-status");
+  if (shot) await page.screenshot({ path: shot, fullPage: true });
+  const file = await download(page, "compress-download");
+  await page.context().close();
+  assert.deepEqual(errors, []);
+  return { status, ...file };
 }
 
 async function openPage(query = "") {
@@ -58,21 +112,22 @@ async function decompressInPage(page, name, bytes) {
   await page.setInputFiles("#boa-file", { name, mimeType: "application/octet-stream", buffer: bytes });
 }
 
-test("a file compressed by the CLI decompresses byte for byte in the page", async () => {
-  const { original, boaBytes } = makeFiles(["--embed-model"]);
-  const { page, errors } = await openPage();
+test("a file compressed by the CLI decompresses byte for byte in the page, on WebGPU", async () => {
+  const { original, boaBytes } = makeFiles(["--embed-model"], 24);
+  const { page, errors } = await openPage("?backend=gpu");
   const shots = process.env.BOA_SCREENSHOTS;
   await decompressInPage(page, "hits.bin.boa", boaBytes);
   await page.waitForSelector("#info-section:not([hidden])");
   const info = await page.textContent("#info");
-  assert.match(info, /hits\.bin \(98,304 bytes\)/);
+  assert.match(info, /hits\.bin \(24,576 bytes\)/);
   assert.match(info, /embedded/);
-  assert.match(info, /WebAssembly \(SIMD128\)/);
+  assert.match(info, /WebGPU: .*, with the CPU engine, WebAssembly \(SIMD128\) as fallback/);
   if (shots) await page.screenshot({ path: join(shots, "page-before.png"), fullPage: true });
   await page.click("#decompress");
   await page.waitForSelector("#result:not([hidden])", { timeout: 120_000 });
   const status = await page.textContent("#status");
-  assert.match(status, /Done: 98,304 bytes/);
+  assert.match(status, /Done: 24,576 bytes/);
+  assert.match(status, /WebGPU/);
   assert.match(status, /6 chunk checksums/);
   if (shots) await page.screenshot({ path: join(shots, "page-after.png"), fullPage: true });
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
@@ -88,7 +143,7 @@ test("a damaged file shows a clear error and offers nothing", async () => {
   const { boaBytes } = makeFiles(["--embed-model"]);
   const damaged = Buffer.from(boaBytes);
   damaged[damaged.length - 200] ^= 0x55; // inside the last chunk's coded stream
-  const { page } = await openPage();
+  const { page } = await openPage("?backend=cpu");
   await decompressInPage(page, "damaged.boa", damaged);
   await page.waitForSelector("#info-section:not([hidden])");
   await page.click("#decompress");
@@ -104,7 +159,7 @@ test("a damaged file shows a clear error and offers nothing", async () => {
 
 test("a file without its model asks for the model (and the no-SIMD fallback decodes it)", async () => {
   const { original, boaBytes } = makeFiles([]);
-  const { page } = await openPage("?wasm=plain");
+  const { page } = await openPage("?wasm=plain&backend=cpu");
   await decompressInPage(page, "bare.boa", boaBytes);
   await page.waitForSelector("#model-row:not([hidden])");
   assert.match(await page.textContent("#info"), /WebAssembly \(no SIMD\)/);
@@ -121,7 +176,7 @@ test("a file without its model asks for the model (and the no-SIMD fallback deco
 });
 
 test("once loaded, the page works offline", async () => {
-  const { original, boaBytes } = makeFiles(["--embed-model"]);
+  const { original, boaBytes } = makeFiles(["--embed-model"], 24);
   const context = await browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
   await page.goto(base);
@@ -130,10 +185,10 @@ test("once loaded, the page works offline", async () => {
     const registration = await navigator.serviceWorker.ready;
     return registration.active?.state;
   });
-  await page.waitForFunction(async () => (await caches.keys()).includes("boa-v1"));
+  await page.waitForFunction(async () => (await caches.keys()).includes("boa-v2"));
   await page.waitForFunction(async () => {
-    const cache = await caches.open("boa-v1");
-    return (await cache.keys()).length >= 9;
+    const cache = await caches.open("boa-v2");
+    return (await cache.keys()).length >= 10;
   });
   await context.setOffline(true);
   await page.reload();
@@ -145,5 +200,79 @@ test("once loaded, the page works offline", async () => {
   const saved = join(work, "offline.bin");
   await download.saveAs(saved);
   assert.deepEqual(readFileSync(saved), original);
+  await context.close();
+});
+
+test("WebGPU and the CPU engine give the same bytes and the same errors", async () => {
+  const { original, boaBytes } = makeFiles([], 24);
+  const model = readFileSync(join(root, "data", "default.boam"));
+  const byGpu = await decodeInPage("?backend=gpu", "bare.boa", boaBytes, model);
+  const byCpu = await decodeInPage("?backend=cpu", "bare.boa", boaBytes, model);
+  assert.match(byGpu.status, /WebGPU/);
+  assert.match(byCpu.status, /CPU engine/);
+  assert.deepEqual(byGpu.out, original);
+  assert.deepEqual(byCpu.out, original);
+  // A flipped byte in a chunk's stream: the same message on both backends.
+  const damaged = Buffer.from(boaBytes);
+  damaged[damaged.length - 200] ^= 0x55;
+  const badGpu = await decodeInPage("?backend=gpu", "damaged.boa", damaged, model);
+  const badCpu = await decodeInPage("?backend=cpu", "damaged.boa", damaged, model);
+  assert.match(badGpu.error, /cannot decompress damaged\.boa: chunk \d+/);
+  assert.equal(badGpu.error, badCpu.error);
+});
+
+test("files the page compresses (WebGPU and CPU) equal the CLI's and decompress in it", async () => {
+  const original = readFileSync(join(root, "data", "km3-amplitudes.bin")).subarray(3 << 20, (3 << 20) + 20_000);
+  const input = join(work, "to-compress.bin");
+  writeFileSync(input, original);
+  const shots = process.env.BOA_SCREENSHOTS;
+  for (const embed of [true, false]) {
+    const cli = join(work, `cli-${embed}.boa`);
+    boa("compress", "-q", "-f", "--chunk-len", "4000", ...(embed ? ["--embed-model"] : []), "-o", cli, input);
+    const expected = readFileSync(cli);
+    for (const backend of ["gpu", "cpu"]) {
+      const shot = shots && embed && backend === "gpu" ? join(shots, "page-compress.png") : null;
+      const made = await compressInPage(`?backend=${backend}`, original, { chunkLen: 4000, embed, shot });
+      assert.equal(made.name, "hits.bin.boa");
+      assert.match(made.status, backend === "gpu" ? /WebGPU/ : /CPU engine/);
+      assert.ok(made.bytes.equals(expected), `the page's ${backend} file (embed ${embed}) differs from the CLI's`);
+      const pageFile = join(work, `page-${backend}-${embed}.boa`);
+      writeFileSync(pageFile, made.bytes);
+      const restored = join(work, `page-${backend}-${embed}.out`);
+      boa("decompress", "-q", "-f", ...(embed ? [] : ["-m", join(root, "data", "default.boam")]), "-o", restored, pageFile);
+      assert.deepEqual(readFileSync(restored), original);
+    }
+  }
+});
+
+test("without WebGPU the page uses the CPU engine", async () => {
+  const { original, boaBytes } = makeFiles(["--embed-model"], 24);
+  const context = await browser.newContext({ acceptDownloads: true });
+  // As in a browser without WebGPU: no navigator.gpu on the page.
+  await context.addInitScript(() => { delete Navigator.prototype.gpu; });
+  const page = await context.newPage();
+  await page.goto(base);
+  await decompressInPage(page, "nogpu.bin.boa", boaBytes);
+  await page.waitForSelector("#info-section:not([hidden])");
+  assert.match(await page.textContent("#info"), /CPU engine, WebAssembly \(SIMD128\) \(WebGPU unavailable/);
+  await page.click("#decompress");
+  await page.waitForSelector("#result:not([hidden])", { timeout: 120_000 });
+  assert.match(await page.textContent("#status"), /CPU engine, WebAssembly \(SIMD128\), \d+ workers?/);
+  assert.deepEqual((await download(page, "download")).bytes, original);
+  await context.close();
+});
+
+test("?backend=gpu without WebGPU is a clear error", async () => {
+  const { boaBytes } = makeFiles(["--embed-model"], 24);
+  const context = await browser.newContext();
+  await context.addInitScript(() => { delete Navigator.prototype.gpu; });
+  const page = await context.newPage();
+  await page.goto(`${base}?backend=gpu`);
+  await decompressInPage(page, "nogpu.bin.boa", boaBytes);
+  await page.waitForSelector("#info-section:not([hidden])");
+  await page.click("#decompress");
+  await page.waitForSelector("#error:not([hidden])", { timeout: 60_000 });
+  assert.match(await page.textContent("#error"), /WebGPU unavailable: this browser has no navigator\.gpu/);
+  assert.equal(await page.isHidden("#result"), true);
   await context.close();
 });

@@ -743,6 +743,58 @@ impl GpuLanes {
         }
     }
 
+    /// Teacher-forced frequency tables of `chunks` (at most one per lane), from fresh
+    /// states, through windows of [`GpuLanes::window`] positions: for each chunk, the
+    /// table of each of its bytes after the first, given the bytes before it (the first
+    /// byte's table is the uniform one). Window 1 is the decoding schedule's step, longer
+    /// windows the encoding schedule's; the tables are the CPU engine's either way.
+    ///
+    /// # Errors
+    /// More chunks than lanes, or what the device reports.
+    pub async fn chunk_tables(
+        &self,
+        context: &GpuContext,
+        model: &GpuModel,
+        chunks: &[&[u8]],
+    ) -> Result<Vec<Vec<[u32; 256]>>, GpuError> {
+        if chunks.len() > self.lanes() {
+            return Err(GpuError::TooLarge(format!(
+                "{} chunks for {} lanes",
+                chunks.len(),
+                self.lanes()
+            )));
+        }
+        self.reset(context);
+        let window = self.window();
+        // Position p of a chunk is an input when a byte follows it.
+        let is_input = |chunk: &[u8], p: usize| p + 1 < chunk.len();
+        let mut out: Vec<Vec<[u32; 256]>> = chunks
+            .iter()
+            .map(|c| Vec::with_capacity(c.len().saturating_sub(1)))
+            .collect();
+        let inputs = chunks
+            .iter()
+            .map(|c| c.len())
+            .max()
+            .unwrap_or(0)
+            .saturating_sub(1);
+        for start in (0..inputs).step_by(window) {
+            let mut bytes = vec![None; self.rows()];
+            for (lane, chunk) in chunks.iter().enumerate() {
+                for t in (0..window).filter(|&t| is_input(chunk, start + t)) {
+                    bytes[lane * window + t] = Some(chunk[start + t]);
+                }
+            }
+            let tables = self.step(context, model, &bytes).await?;
+            for (lane, (chunk, out)) in chunks.iter().zip(&mut out).enumerate() {
+                for t in (0..window).filter(|&t| is_input(chunk, start + t)) {
+                    out.push(tables[lane * window + t]);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Feeds `inputs[row]` to every row that has one (row = lane · window + position,
     /// positions in order; `None`: the row sits this pass out and its lane's state skips
     /// it) and returns each row's frequencies for the byte after its input (256 per row,

@@ -30,6 +30,8 @@ pub use forward::{GpuLanes, GpuModel};
 #[cfg(not(target_arch = "wasm32"))]
 pub use predictor::{GpuLane, GpuPredictor};
 pub use session::{DEFAULT_LANES_PER_BATCH, GpuSession};
+/// The wgpu this module is built on (its adapter types appear in [`AdapterSummary`]).
+pub use wgpu;
 
 /// Why GPU work could not be done. The CPU engine computes the same bytes, so a caller
 /// may fall back to it on any of these.

@@ -207,6 +207,29 @@ impl GpuSession {
         Ok(())
     }
 
+    /// Teacher-forced frequency tables of `chunks` through windows of `window` positions
+    /// ([`GpuLanes::chunk_tables`]: each chunk's tables of its bytes after the first).
+    ///
+    /// # Errors
+    /// What the device reports.
+    pub async fn chunk_tables(
+        &mut self,
+        chunks: &[&[u8]],
+        window: usize,
+    ) -> Result<Vec<Vec<[u32; 256]>>, GpuError> {
+        let mut out = Vec::with_capacity(chunks.len());
+        for batch in self.batches(chunks, |c| c.len()) {
+            let at = self.lane_set(batch.len(), window.max(1)).await?;
+            let lanes = &self.lane_sets[at];
+            out.extend(
+                lanes
+                    .chunk_tables(&self.context, &self.model, batch)
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
+
     /// The index of a lane set of exactly `lanes` lanes of `window` positions (built on
     /// first use; the oldest dropped beyond [`KEPT_LANE_SETS`]).
     async fn lane_set(&mut self, lanes: usize, window: usize) -> Result<usize, GpuError> {

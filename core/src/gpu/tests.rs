@@ -282,21 +282,13 @@ mod forward {
         let lanes = pollster::block_on(GpuLanes::new(context, &model, chunks.len(), window))
             .expect("lanes");
         assert_eq!(lanes.rows(), chunks.len() * window);
-        let inputs = chunks[0].len() - 1;
-        let mut out = vec![vec![frequencies(&FrequencyTable::uniform())]; chunks.len()];
-        for start in (0..inputs).step_by(window) {
-            let positions = window.min(inputs - start);
-            let mut bytes = vec![None; lanes.rows()];
-            for (lane, chunk) in chunks.iter().enumerate() {
-                for t in 0..positions {
-                    bytes[lane * window + t] = Some(chunk[start + t]);
-                }
-            }
-            let tables = pollster::block_on(lanes.step(context, &model, &bytes)).expect("step");
-            for (lane, out) in out.iter_mut().enumerate() {
-                out.extend_from_slice(&tables[lane * window..lane * window + positions]);
-            }
-        }
+        let tables =
+            pollster::block_on(lanes.chunk_tables(context, &model, chunks)).expect("tables");
+        let uniform = frequencies(&FrequencyTable::uniform());
+        let out = tables
+            .into_iter()
+            .map(|rest| std::iter::once(uniform).chain(rest).collect())
+            .collect();
         Some(out)
     }
 
