@@ -276,7 +276,10 @@ async function compressFile() {
     }
     reply ??= await ask(workerAt(0), message("cpu"), progress);
     const seconds = (performance.now() - started) / 1000;
-    const ratio = (total / Math.max(reply.bytes.length, 1)).toFixed(2);
+    const ratioOf = (bytes) => (total / Math.max(bytes, 1)).toFixed(2);
+    const ratio = embed
+      ? `${ratioOf(reply.bytes.length)}; ${ratioOf(reply.bytes.length - model.length)} without the embedded model`
+      : ratioOf(reply.bytes.length);
     $("compress-progress").value = 1;
     $("compress-status").textContent =
       `Done: ${number(total)} → ${number(reply.bytes.length)} bytes (ratio ${ratio}) in ` +
