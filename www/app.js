@@ -25,7 +25,13 @@ const gpuReady = (async () => {
   if (forcedBackend === "cpu") return { error: "the CPU engine was asked for (?backend=cpu)" };
   if (!navigator.gpu) return { error: "WebGPU unavailable: this browser has no navigator.gpu" };
   try {
-    return { adapter: (await ask(gpuWorkerNow(), { type: "probe" })).adapter };
+    const { adapter } = await ask(gpuWorkerNow(), { type: "probe" });
+    // A software adapter (SwiftShader) runs on the CPU, far slower than the CPU engine:
+    // used only when asked for.
+    if (forcedBackend !== "gpu" && adapter.includes("(software")) {
+      return { error: `${adapter} is a software GPU, slower than the CPU engine; ?backend=gpu uses it` };
+    }
+    return { adapter };
   } catch (error) {
     return { error: error.message };
   }
