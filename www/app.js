@@ -105,28 +105,23 @@ async function decodeInWorkers(count, model, started) {
 // Decodes the file on WebGPU where it works, else (or when the GPU turns out unusable,
 // unless ?backend=gpu) on the CPU in workers. Resolves to { bytes, backend, note }.
 async function decode(model, started) {
-  const gpu = await gpuReady;
   const total = current.info.originalBytes;
   const progress = ({ done }) =>
     showProgress({ done, total, seconds: (performance.now() - started) / 1000 });
-  let fallback = null;
-  if (gpu.adapter) {
+  const onGpu = async () => {
     const message = { type: "decompress", name: current.name, bytes: current.bytes, model,
       first: 0, end: current.info.chunks.length, backend: "gpu" };
-    try {
-      const reply = await ask(gpuWorkerNow(), message, progress);
-      const note = reply.cpuChunks > 0 ? `${reply.cpuChunks} chunks on the CPU: ${reply.note}` : null;
-      return { bytes: reply.bytes, backend: reply.backend, note };
-    } catch (error) {
-      if (forcedBackend === "gpu" || !error.message.startsWith("WebGPU unavailable")) throw error;
-      fallback = error.message;
-    }
-  } else if (forcedBackend === "gpu") {
-    throw new Error(gpu.error);
-  }
-  const count = workersFor(current.info);
-  const bytes = await decodeInWorkers(count, model, started);
-  return { bytes, backend: `${current.info.engine}, ${count} worker${count > 1 ? "s" : ""}`, note: fallback };
+    const reply = await ask(gpuWorkerNow(), message, progress);
+    const note = reply.cpuChunks > 0 ? `${reply.cpuChunks} chunks on the CPU: ${reply.note}` : null;
+    return { bytes: reply.bytes, backend: reply.backend, note };
+  };
+  const onCpu = async () => {
+    const count = workersFor(current.info);
+    const bytes = await decodeInWorkers(count, model, started);
+    return { bytes, backend: `${current.info.engine}, ${count} worker${count > 1 ? "s" : ""}`, note: null };
+  };
+  const [reply, fallback] = await onGpuOrCpu(onGpu, onCpu);
+  return { ...reply, note: reply.note ?? fallback };
 }
 
 // Workers for a file: one per core, at most one per chunk.
@@ -166,6 +161,31 @@ function showInfo(name, info) {
   $("info-section").hidden = false;
   $("model-row").hidden = info.embeddedModelBytes !== null;
   $("decompress").disabled = info.embeddedModelBytes === null && !current.model;
+}
+
+// Offers `bytes` for download as `name` through the link `#id`.
+function offerDownload(id, bytes, name) {
+  const link = $(id);
+  URL.revokeObjectURL(link.href);
+  link.href = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
+  link.download = name;
+  link.textContent = `Download ${name}`;
+}
+
+// Runs `onGpu()` where WebGPU works, else — or when the GPU turns out unusable, unless
+// ?backend=gpu — `onCpu()`. Resolves to [the reply, why the CPU was used or null].
+async function onGpuOrCpu(onGpu, onCpu) {
+  const gpu = await gpuReady;
+  if (gpu.adapter) {
+    try {
+      return [await onGpu(), null];
+    } catch (error) {
+      if (forcedBackend === "gpu" || !error.message.startsWith("WebGPU unavailable")) throw error;
+      return [await onCpu(), error.message];
+    }
+  }
+  if (forcedBackend === "gpu") throw new Error(gpu.error);
+  return [await onCpu(), null];
 }
 
 function showProgress({ done, total, seconds }) {
@@ -217,11 +237,7 @@ async function run() {
       `Done: ${number(bytes.length)} bytes in ${seconds.toFixed(2)} s ` +
       `(${rate(bytes.length, seconds)}, ${backend}); ` +
       `${current.info.chunks.length} chunk checksums and the index verified.${note ? ` ${note}` : ""}`;
-    const link = $("download");
-    URL.revokeObjectURL(link.href);
-    link.href = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
-    link.download = outputName(current.name);
-    link.textContent = `Download ${link.download}`;
+    offerDownload("download", bytes, outputName(current.name));
     $("result").hidden = false;
   } catch (error) {
     $("status").textContent = "failed";
@@ -265,22 +281,12 @@ async function compressFile() {
       $("compress-status").textContent =
         `${number(done)} of ${number(total)} bytes, ${rate(done, (performance.now() - started) / 1000)}`;
     };
-    const gpu = await gpuReady;
     // The input is copied: a transfer would take it from the page.
     const message = (backend) => ({ type: "compress", input: plain.bytes.slice(), model, chunkLen, embed, backend });
-    let reply = null;
-    let note = "";
-    if (gpu.adapter) {
-      try {
-        reply = await ask(gpuWorkerNow(), message("gpu"), progress);
-      } catch (error) {
-        if (forcedBackend === "gpu" || !error.message.startsWith("WebGPU unavailable")) throw error;
-        note = ` ${error.message}`;
-      }
-    } else if (forcedBackend === "gpu") {
-      throw new Error(gpu.error);
-    }
-    reply ??= await ask(workerAt(0), message("cpu"), progress);
+    const [reply, fallback] = await onGpuOrCpu(
+      () => ask(gpuWorkerNow(), message("gpu"), progress),
+      () => ask(workerAt(0), message("cpu"), progress));
+    const note = fallback ? ` ${fallback}` : "";
     const seconds = (performance.now() - started) / 1000;
     const ratioOf = (bytes) => (total / Math.max(bytes, 1)).toFixed(2);
     const ratio = embed
@@ -290,11 +296,7 @@ async function compressFile() {
     $("compress-status").textContent =
       `Done: ${number(total)} → ${number(reply.bytes.length)} bytes (ratio ${ratio}) in ` +
       `${seconds.toFixed(2)} s (${rate(total, seconds)}, ${reply.backend}).${note}`;
-    const link = $("compress-download");
-    URL.revokeObjectURL(link.href);
-    link.href = URL.createObjectURL(new Blob([reply.bytes], { type: "application/octet-stream" }));
-    link.download = `${plain.name}.boa`;
-    link.textContent = `Download ${link.download}`;
+    offerDownload("compress-download", reply.bytes, `${plain.name}.boa`);
     $("compress-result").hidden = false;
   } catch (error) {
     $("compress-status").textContent = "failed";

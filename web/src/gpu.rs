@@ -397,6 +397,31 @@ mod tests {
         Engine::from_bytes(MODEL).expect("golden model")
     }
 
+    /// The golden file's chunk table.
+    fn golden_chunks() -> Vec<boa_core::container::ChunkLocation> {
+        BoaFile::open(Cursor::new(GOLDEN_BOA))
+            .expect("golden file")
+            .chunks()
+            .to_vec()
+    }
+
+    /// All of `file` decoded through the GPU path.
+    fn decode_on_gpu(
+        session: &mut GpuSession,
+        engine: &Engine,
+        file: &[u8],
+    ) -> Result<(Vec<u8>, GpuReport), WebError> {
+        let chunks = golden_chunks().len();
+        pollster::block_on(decompress_on_gpu(
+            session,
+            engine,
+            "x.boa",
+            file,
+            0..chunks,
+            &mut |_| {},
+        ))
+    }
+
     #[test]
     fn the_self_test_passes() {
         let engine = golden_engine();
@@ -442,20 +467,9 @@ mod tests {
         let Some(mut session) = session(&engine, 2) else {
             return;
         };
-        let chunks = BoaFile::open(Cursor::new(GOLDEN_BOA))
-            .expect("file")
-            .chunks()
-            .len();
-        let (out, report) = pollster::block_on(decompress_on_gpu(
-            &mut session,
-            &engine,
-            "engine-input.boa",
-            GOLDEN_BOA,
-            0..chunks,
-            &mut |_| {},
-        ))
-        .expect("decompress");
+        let (out, report) = decode_on_gpu(&mut session, &engine, GOLDEN_BOA).expect("decompress");
         assert!(out == INPUT, "the GPU-decoded bytes differ");
+        let chunks = golden_chunks().len();
         assert_eq!((report.gpu_chunks, report.cpu_chunks), (chunks, 0));
     }
 
@@ -465,30 +479,18 @@ mod tests {
         let Some(mut session) = session(&engine, 4) else {
             return;
         };
-        let chunks = BoaFile::open(Cursor::new(GOLDEN_BOA))
-            .expect("file")
-            .chunks()
-            .len();
-        let first = BoaFile::open(Cursor::new(GOLDEN_BOA))
-            .expect("file")
-            .chunks()[0];
+        let chunks = golden_chunks();
+        let first = chunks[0];
         // A byte in the middle of the first chunk's stream.
         let mut corrupt = GOLDEN_BOA.to_vec();
         let at = first.record_offset as usize + 16 + first.stream_len as usize / 2;
         corrupt[at] ^= 0x20;
-        let by_cpu = decompress_chunks("x.boa", &corrupt, &engine, 0..chunks, &mut |_| {})
+        let by_cpu = decompress_chunks("x.boa", &corrupt, &engine, 0..chunks.len(), &mut |_| {})
             .map(|_| ())
             .expect_err("the CPU accepts a corrupt file");
-        let by_gpu = pollster::block_on(decompress_on_gpu(
-            &mut session,
-            &engine,
-            "x.boa",
-            &corrupt,
-            0..chunks,
-            &mut |_| {},
-        ))
-        .map(|_| ())
-        .expect_err("the GPU path accepts a corrupt file");
+        let by_gpu = decode_on_gpu(&mut session, &engine, &corrupt)
+            .map(|_| ())
+            .expect_err("the GPU path accepts a corrupt file");
         assert_eq!(by_gpu.to_string(), by_cpu.to_string());
     }
 }
