@@ -11,7 +11,10 @@ const workers = [];
 const maxWorkers = Number(params.get("workers")) || Math.min(navigator.hardwareConcurrency || 1, 8);
 // `?backend=cpu|gpu` forces one (for measurements and tests); by default WebGPU where it works.
 const forcedBackend = params.get("backend");
-let current = null; // { name, bytes, info, model }
+// The picked file: { key, name, bytes, info, model, opened }; `opened[k]` resolves once
+// CPU worker k has opened it (checked it and loaded its model) for the decompress calls.
+let current = null;
+let keys = 0;
 let gpuWorker = null;
 
 // The GPU's worker: one for the whole file (the GPU is parallel over chunks itself).
@@ -61,8 +64,9 @@ const number = (n) => n.toLocaleString("en-US");
 const rate = (bytes, seconds) => `${(bytes / 1000 / Math.max(seconds, 1e-6)).toFixed(1)} KB/s`;
 const outputName = (name) => (name.endsWith(".boa") && name.length > 4 ? name.slice(0, -4) : `${name}.out`);
 
+// Sends `message` to `worker` once its earlier messages are answered; resolves to the reply.
 function ask(worker, message, onProgress = () => {}) {
-  return new Promise((resolve, reject) => {
+  const asked = (worker.queue ?? Promise.resolve()).then(() => new Promise((resolve, reject) => {
     worker.onmessage = (event) => {
       const reply = event.data;
       if (reply.type === "progress") {
@@ -74,30 +78,54 @@ function ask(worker, message, onProgress = () => {}) {
       }
     };
     worker.postMessage(message);
-  });
+  }));
+  worker.queue = asked.catch(() => {});
+  return asked;
+}
+
+// The model that decodes the current file: null when it embeds one.
+const decodingModel = () => (current.info.embeddedModelBytes === null ? current.model : null);
+
+// CPU worker k with the current file open (sent once per file and model: a copy each).
+function openIn(k) {
+  const { key, name, bytes } = current;
+  current.opened[k] ??= ask(workerAt(k), { type: "open", key, name, bytes, model: decodingModel() });
+  return current.opened[k];
+}
+
+// Opens the current file in the CPU workers ahead of the click, where they will decode it
+// (no WebGPU) and its model is at hand; failures show when decoding.
+async function openAhead() {
+  const file = current;
+  if ((await gpuReady).adapter || file !== current || !file.info) return;
+  if (file.info.embeddedModelBytes === null && !file.model) return;
+  for (let k = 0; k < workersFor(file.info); k++) openIn(k).catch(() => {});
 }
 
 // Decodes the file's chunks in `count` workers, each a contiguous range; the parts come
 // back in order and are joined.
-async function decodeInWorkers(count, model, started) {
+async function decodeInWorkers(count, started) {
   const chunks = current.info.chunks.length;
   const total = current.info.originalBytes;
   const done = new Array(count).fill(0);
   const parts = await Promise.all(Array.from({ length: count }, (_, k) => {
     const first = Math.floor((k * chunks) / count);
     const end = Math.floor(((k + 1) * chunks) / count);
-    const message = { type: "decompress", name: current.name, bytes: current.bytes, model, first, end };
-    return ask(workerAt(k), message, (reply) => {
+    const message = { type: "decompress", key: current.key, first, end };
+    return openIn(k).then(() => ask(workerAt(k), message, (reply) => {
       done[k] = reply.done;
       const sum = done.reduce((a, b) => a + b, 0);
       showProgress({ done: sum, total, seconds: (performance.now() - started) / 1000 });
-    }).then((reply) => reply.bytes);
+    }));
   }));
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  // For the throughput bench: each worker's milliseconds opening the file and decoding.
+  globalThis.boaLastRun = { workers: count, busyMs: parts.map((p) => p.busyMs),
+    openMs: await Promise.all(current.opened.slice(0, count).map(async (o) => (await o).ms)) };
+  const out = new Uint8Array(parts.reduce((n, { bytes }) => n + bytes.length, 0));
   let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
+  for (const { bytes } of parts) {
+    out.set(bytes, at);
+    at += bytes.length;
   }
   return out;
 }
@@ -117,7 +145,7 @@ async function decode(model, started) {
   };
   const onCpu = async () => {
     const count = workersFor(current.info);
-    const bytes = await decodeInWorkers(count, model, started);
+    const bytes = await decodeInWorkers(count, started);
     return { bytes, backend: `${current.info.engine}, ${count} worker${count > 1 ? "s" : ""}`, note: null };
   };
   const [reply, fallback] = await onGpuOrCpu(onGpu, onCpu);
@@ -200,14 +228,16 @@ async function pickBoa(file) {
   $("progress-section").hidden = true;
   $("result").hidden = true;
   const bytes = new Uint8Array(await file.arrayBuffer());
-  current = { name: file.name, bytes, info: null, model: current?.model ?? null };
+  current = { key: ++keys, name: file.name, bytes, info: null, model: current?.model ?? null, opened: [] };
   try {
     const { info } = await ask(workerAt(0), { type: "inspect", name: file.name, bytes });
     info.decoder = decoderText(info, await gpuReady);
     current.info = info;
     showInfo(file.name, info);
-    // Start the workers now, so that their decoders are compiled before the click.
+    // Start the workers now, so that their decoders are compiled (and the file opened)
+    // before the click.
     for (let k = 0; k < workersFor(info); k++) workerAt(k);
+    openAhead();
   } catch (error) {
     showError(error.message);
   }
@@ -217,7 +247,9 @@ async function pickModel(file) {
   clearError();
   if (!current) return;
   current.model = new Uint8Array(await file.arrayBuffer());
+  Object.assign(current, { key: ++keys, opened: [] });
   $("decompress").disabled = false;
+  openAhead();
 }
 
 async function run() {
@@ -228,7 +260,7 @@ async function run() {
   $("progress").value = 0;
   $("status").textContent = "starting…";
   try {
-    const model = current.info.embeddedModelBytes === null ? current.model : null;
+    const model = decodingModel();
     const started = performance.now();
     const { bytes, backend, note } = await decode(model, started);
     const seconds = (performance.now() - started) / 1000;

@@ -5,6 +5,7 @@
 //! place without touching the container logic: both produce the same frequency tables.
 
 use std::io::Cursor;
+use std::ops::Range;
 
 use boa_core::container::{BoaFile, ChunkKind, ContainerError, DecompressOptions, StreamDecoder};
 use boa_core::engine::{Engine, ModelFileError};
@@ -64,63 +65,166 @@ pub struct Summary {
     pub stored_chunks: u32,
 }
 
+/// A `.boa` file read once: header, index and footer checked (checksums included), its
+/// [`Summary`] built, ready to load its model and decode any range of its chunks. Each
+/// call of the bindings opens its file once and hashes its model once.
+#[derive(Debug)]
+pub struct OpenFile<B> {
+    name: String,
+    file: BoaFile<Cursor<B>>,
+    summary: Summary,
+}
+
+impl<B: AsRef<[u8]>> OpenFile<B> {
+    /// Reads `bytes`' header, index and footer, and every chunk record's tag.
+    ///
+    /// # Errors
+    /// [`WebError::Container`] for anything that is not a valid `.boa` file.
+    pub fn open(name: &str, bytes: B) -> Result<Self, WebError> {
+        let in_file = |source| container(name, source);
+        let mut file = BoaFile::open(Cursor::new(bytes)).map_err(in_file)?;
+        let mut stored_chunks = 0;
+        for chunk in 0..file.chunks().len() {
+            let kind = file.chunk_kind(chunk).map_err(in_file)?;
+            stored_chunks += u32::from(kind == ChunkKind::Stored);
+        }
+        let summary = Summary {
+            version: file.header().version,
+            fingerprint: file.header().fingerprint.to_string(),
+            embedded_model_bytes: file.embedded_model_len(),
+            original_bytes: file.original_len(),
+            file_bytes: file.file_len(),
+            chunk_len: file.header().chunk_len,
+            chunks: file
+                .chunks()
+                .iter()
+                .map(|c| (c.len, c.stream_len))
+                .collect(),
+            stored_chunks,
+        };
+        Ok(Self {
+            name: name.to_string(),
+            file,
+            summary,
+        })
+    }
+
+    /// The header and chunk table.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// The open file, for readers of its chunk records.
+    pub fn file_mut(&mut self) -> &mut BoaFile<Cursor<B>> {
+        &mut self.file
+    }
+
+    /// Original bytes of the chunks `chunks` (0 for a range outside the file).
+    pub fn original_bytes(&self, chunks: Range<usize>) -> u64 {
+        self.summary
+            .chunks
+            .get(chunks)
+            .map_or(0, |c| c.iter().map(|&(len, _)| u64::from(len)).sum())
+    }
+
+    /// The engine that decodes the file: `model` if given, else the one the file embeds,
+    /// hashed once (while loading) and checked against the header's fingerprint.
+    ///
+    /// # Errors
+    /// An unusable model, or a file without a model and none given.
+    pub fn engine(&self, model: Option<&[u8]>) -> Result<Engine, WebError> {
+        if let Some(model) = model {
+            return load_model(model);
+        }
+        let header = self.file.header();
+        let Some(range) = self.file.embedded_model_range() else {
+            return Err(WebError::NoModel {
+                name: self.name.clone(),
+                fingerprint: header.fingerprint,
+            });
+        };
+        // `BoaFile::open` checked the range against the file's length.
+        let embedded = self
+            .file
+            .get_ref()
+            .get_ref()
+            .as_ref()
+            .get(range.start as usize..range.end as usize)
+            .ok_or(ContainerError::Truncated {
+                what: "embedded model",
+            })
+            .map_err(|source| container(&self.name, source))?;
+        let engine = Engine::from_bytes(embedded).map_err(|source| WebError::Model {
+            name: "embedded in the file".to_string(),
+            source,
+        })?;
+        if engine.fingerprint() != header.fingerprint {
+            let source = ContainerError::EmbeddedModelHash {
+                got: engine.fingerprint(),
+                expected: header.fingerprint,
+            };
+            return Err(container(&self.name, source));
+        }
+        Ok(engine)
+    }
+
+    /// Decompresses the chunks `chunks` (indices into the chunk table), each checked
+    /// against its CRC-32; `progress` gets the bytes written so far after each group of
+    /// [`LANES`] chunks. Pages decode disjoint chunk ranges in several workers at once and
+    /// concatenate the results in order.
+    ///
+    /// # Errors
+    /// [`WebError::Container`]: a range outside the file, corruption, or the wrong model.
+    pub fn decode_chunks<P: Predictor>(
+        &mut self,
+        predictor: &P,
+        chunks: Range<usize>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Vec<u8>, WebError> {
+        let count = self.file.chunks().len();
+        if chunks.start > chunks.end || chunks.end > count {
+            let why = format!("chunks {chunks:?} are not within the file's {count} chunks");
+            return Err(container(&self.name, ContainerError::InvalidArgument(why)));
+        }
+        let options = DecompressOptions {
+            lanes: LANES,
+            batch_chunks: LANES,
+        };
+        let mut out = Vec::new();
+        for group in chunks.clone().step_by(LANES) {
+            let last = (group + LANES).min(chunks.end) - 1;
+            let locations = self.file.chunks();
+            let start = locations[group].original_offset;
+            let end = locations[last].original_offset + u64::from(locations[last].len);
+            let part = self.file.decode_range(predictor, start..end, &options);
+            out.extend(part.map_err(|source| container(&self.name, source))?);
+            progress(out.len() as u64);
+        }
+        Ok(out)
+    }
+}
+
+fn container(name: &str, source: ContainerError) -> WebError {
+    WebError::Container {
+        name: name.to_string(),
+        source,
+    }
+}
+
 /// Reads a `.boa` file's header, index and footer (checksums included).
 ///
 /// # Errors
 /// [`WebError::Container`] for anything that is not a valid `.boa` file.
 pub fn summarize(name: &str, bytes: &[u8]) -> Result<Summary, WebError> {
-    let container = |source| WebError::Container {
-        name: name.to_string(),
-        source,
-    };
-    let mut file = BoaFile::open(Cursor::new(bytes)).map_err(container)?;
-    let mut stored_chunks = 0;
-    for chunk in 0..file.chunks().len() {
-        if file.chunk_kind(chunk).map_err(container)? == ChunkKind::Stored {
-            stored_chunks += 1;
-        }
-    }
-    Ok(Summary {
-        version: file.header().version,
-        fingerprint: file.header().fingerprint.to_string(),
-        embedded_model_bytes: file.embedded_model_len(),
-        original_bytes: file.original_len(),
-        file_bytes: file.file_len(),
-        chunk_len: file.header().chunk_len,
-        chunks: file
-            .chunks()
-            .iter()
-            .map(|c| (c.len, c.stream_len))
-            .collect(),
-        stored_chunks,
-    })
+    OpenFile::open(name, bytes).map(|file| file.summary)
 }
 
 /// The engine that decodes `bytes`: the model given, else the one the file embeds.
 ///
 /// # Errors
-/// An unusable model, a file without a model and none given, a bad header.
+/// An unusable model, a file without a model and none given, a bad file.
 pub fn engine_for(name: &str, bytes: &[u8], model: Option<&[u8]>) -> Result<Engine, WebError> {
-    let load = |label: &str, model: &[u8]| {
-        Engine::from_bytes(model).map_err(|source| WebError::Model {
-            name: label.to_string(),
-            source,
-        })
-    };
-    if let Some(model) = model {
-        return load_model(model);
-    }
-    let decoder = StreamDecoder::new(Cursor::new(bytes)).map_err(|source| WebError::Container {
-        name: name.to_string(),
-        source,
-    })?;
-    match decoder.embedded_model() {
-        Some(embedded) => load("embedded in the file", embedded),
-        None => Err(WebError::NoModel {
-            name: name.to_string(),
-            fingerprint: decoder.header().fingerprint,
-        }),
-    }
+    OpenFile::open(name, bytes)?.engine(model)
 }
 
 /// The engine of a `.boam` file.
@@ -151,11 +255,8 @@ pub fn decompress_with<P: Predictor>(
     predictor: &P,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<u8>, WebError> {
-    let container = |source| WebError::Container {
-        name: name.to_string(),
-        source,
-    };
-    let decoder = StreamDecoder::new(Cursor::new(bytes)).map_err(container)?;
+    let in_file = |source| container(name, source);
+    let decoder = StreamDecoder::new(Cursor::new(bytes)).map_err(in_file)?;
     let options = DecompressOptions {
         lanes: LANES,
         batch_chunks: LANES,
@@ -163,50 +264,7 @@ pub fn decompress_with<P: Predictor>(
     let mut out = Vec::new();
     decoder
         .decode_into(predictor, &mut out, &options, progress)
-        .map_err(container)?;
-    Ok(out)
-}
-
-/// Decompresses the chunks `chunks` (indices into the chunk table) of `bytes`, each checked
-/// against its CRC-32, after the header, index and footer were checked; `progress` gets the
-/// bytes written so far after each group of [`LANES`] chunks. Pages decode disjoint chunk
-/// ranges in several workers at once and concatenate the results in order.
-///
-/// # Errors
-/// [`WebError::Container`]: a range outside the file, corruption, or the wrong model.
-pub fn decompress_chunks<P: Predictor>(
-    name: &str,
-    bytes: &[u8],
-    predictor: &P,
-    chunks: std::ops::Range<usize>,
-    progress: &mut dyn FnMut(u64),
-) -> Result<Vec<u8>, WebError> {
-    let container = |source| WebError::Container {
-        name: name.to_string(),
-        source,
-    };
-    let mut file = BoaFile::open(Cursor::new(bytes)).map_err(container)?;
-    let count = file.chunks().len();
-    if chunks.start > chunks.end || chunks.end > count {
-        return Err(container(ContainerError::InvalidArgument(format!(
-            "chunks {chunks:?} are not within the file's {count} chunks"
-        ))));
-    }
-    let options = DecompressOptions {
-        lanes: LANES,
-        batch_chunks: LANES,
-    };
-    let mut out = Vec::new();
-    for group in chunks.clone().step_by(LANES) {
-        let last = (group + LANES).min(chunks.end) - 1;
-        let start = file.chunks()[group].original_offset;
-        let end = file.chunks()[last].original_offset + u64::from(file.chunks()[last].len);
-        out.extend(
-            file.decode_range(predictor, start..end, &options)
-                .map_err(container)?,
-        );
-        progress(out.len() as u64);
-    }
+        .map_err(in_file)?;
     Ok(out)
 }
 
@@ -275,21 +333,44 @@ mod tests {
     #[test]
     fn chunk_ranges_concatenate_to_the_whole_file() {
         let boa = packed(true);
-        let engine = engine_for("x.boa", &boa, None).unwrap();
+        let mut file = OpenFile::open("x.boa", boa.as_slice()).unwrap();
+        let engine = file.engine(None).unwrap();
         let mut whole = Vec::new();
         for range in [0..2, 2..3, 3..5] {
             let mut reports = Vec::new();
-            let part =
-                decompress_chunks("x.boa", &boa, &engine, range, &mut |n| reports.push(n)).unwrap();
+            let expected = file.original_bytes(range.clone());
+            let part = file
+                .decode_chunks(&engine, range, &mut |n| reports.push(n))
+                .unwrap();
             assert_eq!(reports.last().copied(), Some(part.len() as u64));
+            assert_eq!(part.len() as u64, expected);
             whole.extend(part);
         }
         assert_eq!(whole, INPUT);
-        let past_end = message(decompress_chunks("x.boa", &boa, &engine, 4..6, &mut |_| {}));
+        let past_end = message(file.decode_chunks(&engine, 4..6, &mut |_| {}));
         assert!(
             past_end.contains("not within the file's 5 chunks"),
             "{past_end}"
         );
+        assert_eq!(file.original_bytes(4..6), 0);
+    }
+
+    #[test]
+    fn an_embedded_model_that_is_not_the_headers_is_refused() {
+        let mut boa = packed(true);
+        let range = OpenFile::open("x.boa", boa.as_slice())
+            .unwrap()
+            .file_mut()
+            .embedded_model_range()
+            .unwrap();
+        // Another valid model of the same length: a weight changed, its CRC-32 redone.
+        let model = &mut boa[range.start as usize..range.end as usize];
+        let middle = model.len() / 2;
+        model[middle] ^= 1;
+        let (body, crc) = model.split_at_mut(model.len() - 4);
+        crc.copy_from_slice(&crc32fast::hash(body).to_le_bytes());
+        let error = message(engine_for("x.boa", &boa, None));
+        assert!(error.contains("embedded model hashes to"), "{error}");
     }
 
     #[test]

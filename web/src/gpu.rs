@@ -12,7 +12,7 @@
 //! Everything here is plain Rust, tested natively on lavapipe and in the browser.
 
 use std::collections::HashMap;
-use std::io::Cursor;
+use std::io::{Read, Seek};
 use std::ops::Range;
 use std::sync::Mutex;
 
@@ -22,7 +22,7 @@ use boa_core::gpu::GpuSession;
 use boa_core::predictor::{CodedStream, DecodedStream, PredictError};
 use boa_core::{BoaFile, Engine, ModelFingerprint, Predictor};
 
-use crate::decode::{WebError, decompress_chunks};
+use crate::decode::{OpenFile, WebError};
 
 /// BLAKE3 of a stream or chunk: how [`Prepared`] finds what was computed for it. A
 /// chunk's coding depends only on its bytes (the model's state resets per chunk), so
@@ -142,18 +142,18 @@ pub struct GpuReport {
     pub note: Option<String>,
 }
 
-/// Decodes the coded chunks `chunks` of the `.boa` file `bytes` on the GPU, in batches;
+/// Decodes the coded chunks `chunks` of the `.boa` file `file` on the GPU, in batches;
 /// `progress` gets the original bytes decoded so far after each batch.
-pub async fn prepare_decoding<'e>(
+pub async fn prepare_decoding<'e, R: Read + Seek>(
     session: &mut GpuSession,
     engine: &'e Engine,
-    bytes: &[u8],
+    file: &mut BoaFile<R>,
     chunks: Range<usize>,
     progress: &mut dyn FnMut(u64),
 ) -> (Prepared<'e>, GpuReport) {
     let prepared = Prepared::new(engine);
     let mut report = GpuReport::default();
-    let Some(jobs) = coded_chunks(bytes, chunks) else {
+    let Some(jobs) = coded_chunks(file, chunks) else {
         return (prepared, report);
     };
     let streams: Vec<CodedStream<'_>> = jobs
@@ -204,8 +204,10 @@ struct CodedChunk {
 
 /// The coded chunks of `chunks` whose streams the range decoder accepts; `None` where
 /// the file or the range is not readable (the container reports why).
-fn coded_chunks(bytes: &[u8], chunks: Range<usize>) -> Option<Vec<CodedChunk>> {
-    let mut file = BoaFile::open(Cursor::new(bytes)).ok()?;
+fn coded_chunks<R: Read + Seek>(
+    file: &mut BoaFile<R>,
+    chunks: Range<usize>,
+) -> Option<Vec<CodedChunk>> {
     let mut coded = Vec::new();
     for chunk in chunks {
         let len = file.chunks().get(chunk)?.len as usize;
@@ -289,23 +291,22 @@ pub async fn compress_on_gpu(
     Ok((file, report))
 }
 
-/// Decompresses the chunks `chunks` of `bytes` with the GPU's bytes, checked by the one
+/// Decompresses the chunks `chunks` of `file` with the GPU's bytes, checked by the one
 /// container reader as on the CPU.
 ///
 /// # Errors
-/// As [`decompress_chunks`]: corruption, truncation, the wrong model.
-pub async fn decompress_on_gpu(
+/// As [`OpenFile::decode_chunks`]: corruption, truncation, the wrong model.
+pub async fn decompress_on_gpu<B: AsRef<[u8]>>(
     session: &mut GpuSession,
     engine: &Engine,
-    name: &str,
-    bytes: &[u8],
+    file: &mut OpenFile<B>,
     chunks: Range<usize>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(Vec<u8>, GpuReport), WebError> {
     let (prepared, report) =
-        prepare_decoding(session, engine, bytes, chunks.clone(), progress).await;
+        prepare_decoding(session, engine, file.file_mut(), chunks.clone(), progress).await;
     let on_cpu = report.cpu_chunks > 0;
-    let out = decompress_chunks(name, bytes, &prepared, chunks, &mut |done| {
+    let out = file.decode_chunks(&prepared, chunks, &mut |done| {
         if on_cpu {
             progress(done);
         }
@@ -373,6 +374,7 @@ pub async fn self_test(session: &mut GpuSession, engine: &Engine) -> Result<(), 
 mod tests {
     use super::*;
     use boa_core::gpu::GpuContext;
+    use std::io::Cursor;
 
     const MODEL: &[u8] = include_bytes!("../../tests/golden/engine-tiny.boam");
     const INPUT: &[u8] = include_bytes!("../../tests/golden/engine-input.bin");
@@ -412,11 +414,11 @@ mod tests {
         file: &[u8],
     ) -> Result<(Vec<u8>, GpuReport), WebError> {
         let chunks = golden_chunks().len();
+        let mut file = OpenFile::open("x.boa", file)?;
         pollster::block_on(decompress_on_gpu(
             session,
             engine,
-            "x.boa",
-            file,
+            &mut file,
             0..chunks,
             &mut |_| {},
         ))
@@ -485,7 +487,8 @@ mod tests {
         let mut corrupt = GOLDEN_BOA.to_vec();
         let at = first.record_offset as usize + 16 + first.stream_len as usize / 2;
         corrupt[at] ^= 0x20;
-        let by_cpu = decompress_chunks("x.boa", &corrupt, &engine, 0..chunks.len(), &mut |_| {})
+        let by_cpu = OpenFile::open("x.boa", corrupt.as_slice())
+            .and_then(|mut file| file.decode_chunks(&engine, 0..chunks.len(), &mut |_| {}))
             .map(|_| ())
             .expect_err("the CPU accepts a corrupt file");
         let by_gpu = decode_on_gpu(&mut session, &engine, &corrupt)

@@ -24,7 +24,7 @@ mod webgpu;
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::decode::{Summary, decompress_chunks, decompress_with, engine_for, summarize};
+use crate::decode::{OpenFile, Summary, decompress_with, summarize};
 use boa_core::container::{CompressOptions, compress_to_vec};
 
 /// Installs the panic hook, so that a bug shows as a readable error in the console.
@@ -52,14 +52,16 @@ pub fn decompress(
     model: Option<Vec<u8>>,
     progress: Option<Function>,
 ) -> Result<Vec<u8>, JsError> {
-    let total = summarize(name, bytes)?.original_bytes;
-    let engine = engine_for(name, bytes, model.as_deref())?;
+    let file = OpenFile::open(name, bytes)?;
+    let total = file.summary().original_bytes;
+    let engine = file.engine(model.as_deref())?;
     let mut report = progress_reporter(progress.as_ref(), total);
     Ok(decompress_with(name, bytes, &engine, &mut report)?)
 }
 
 /// Decompresses the chunks `first..end` of a `.boa` file (as [`decompress`] does the whole
 /// file), so that several workers can share a file. Returns their original bytes in order.
+/// A worker that decodes several ranges of one file keeps a [`Decoder`] instead.
 #[wasm_bindgen(js_name = decompressChunks)]
 pub fn decompress_chunk_range(
     name: &str,
@@ -69,19 +71,53 @@ pub fn decompress_chunk_range(
     end: u32,
     progress: Option<Function>,
 ) -> Result<Vec<u8>, JsError> {
-    let engine = engine_for(name, bytes, model.as_deref())?;
-    let total = summarize(name, bytes)?
-        .chunks
-        .get(first as usize..end as usize)
-        .map_or(0, |c| c.iter().map(|&(len, _)| u64::from(len)).sum());
-    let mut report = progress_reporter(progress.as_ref(), total);
-    Ok(decompress_chunks(
-        name,
-        bytes,
-        &engine,
-        first as usize..end as usize,
-        &mut report,
-    )?)
+    let mut file = OpenFile::open(name, bytes)?;
+    let engine = file.engine(model.as_deref())?;
+    decode_range(&mut file, &engine, first, end, progress.as_ref())
+}
+
+/// A `.boa` file opened in a worker: its header, index and footer checked and its model
+/// loaded (hashed) once, when the file is picked; then `decompressChunks(first, end,
+/// progress)` decodes any range of its chunks without reading the file again.
+#[wasm_bindgen]
+pub struct Decoder {
+    file: OpenFile<Vec<u8>>,
+    engine: boa_core::Engine,
+}
+
+#[wasm_bindgen]
+impl Decoder {
+    /// Opens `bytes` (a `.boa` file) with the `.boam` model `model`, or the model it
+    /// embeds. Throws as [`decompress`] does for a bad file or model.
+    #[wasm_bindgen(constructor)]
+    pub fn new(name: &str, bytes: Vec<u8>, model: Option<Vec<u8>>) -> Result<Decoder, JsError> {
+        let file = OpenFile::open(name, bytes)?;
+        let engine = file.engine(model.as_deref())?;
+        Ok(Self { file, engine })
+    }
+
+    /// Decompresses the chunks `first..end`, as the function `decompressChunks` does.
+    #[wasm_bindgen(js_name = decompressChunks)]
+    pub fn decompress_chunks(
+        &mut self,
+        first: u32,
+        end: u32,
+        progress: Option<Function>,
+    ) -> Result<Vec<u8>, JsError> {
+        decode_range(&mut self.file, &self.engine, first, end, progress.as_ref())
+    }
+}
+
+fn decode_range<B: AsRef<[u8]>>(
+    file: &mut OpenFile<B>,
+    engine: &boa_core::Engine,
+    first: u32,
+    end: u32,
+    progress: Option<&Function>,
+) -> Result<Vec<u8>, JsError> {
+    let chunks = first as usize..end as usize;
+    let mut report = progress_reporter(progress, file.original_bytes(chunks.clone()));
+    Ok(file.decode_chunks(engine, chunks, &mut report)?)
 }
 
 /// Compresses `input` on the CPU with the `.boam` model `model`, in chunks of `chunkLen`

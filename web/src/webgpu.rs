@@ -9,7 +9,7 @@ use boa_core::{Engine, ModelFingerprint, Predictor};
 use js_sys::{Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::decode::{engine_for, load_model, summarize};
+use crate::decode::{OpenFile, load_model};
 use crate::{compress_options, gpu, progress_reporter};
 
 /// The worker's device and the session of the model used last.
@@ -150,15 +150,12 @@ pub async fn decompress_gpu(
     end: u32,
     progress: Option<Function>,
 ) -> Result<Object, JsError> {
-    let engine = engine_for(&name, &bytes, model.as_deref())?;
+    let mut file = OpenFile::open(&name, bytes)?;
+    let engine = file.engine(model.as_deref())?;
     let range = first as usize..end as usize;
-    let total = summarize(&name, &bytes)?
-        .chunks
-        .get(range.clone())
-        .map_or(0, |c| c.iter().map(|&(len, _)| u64::from(len)).sum());
-    let mut report = progress_reporter(progress.as_ref(), total);
+    let mut report = progress_reporter(progress.as_ref(), file.original_bytes(range.clone()));
     let ((out, done), adapter) = with_session(&engine, async |session| {
-        Ok(gpu::decompress_on_gpu(session, &engine, &name, &bytes, range, &mut report).await?)
+        Ok(gpu::decompress_on_gpu(session, &engine, &mut file, range, &mut report).await?)
     })
     .await?;
     outcome_object(&out, &adapter, &done)

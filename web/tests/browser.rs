@@ -8,7 +8,7 @@
 use boa_core::Predictor;
 use boa_core::container::{CompressOptions, compress_to_vec};
 use boa_core::engine::Engine;
-use boa_web::decode::{decompress_with, engine_for, summarize};
+use boa_web::decode::{OpenFile, decompress_with, engine_for, summarize};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -204,16 +204,11 @@ mod webgpu {
             .unwrap();
         assert_eq!(file, OUTPUT);
         assert_eq!((report.gpu_chunks, report.cpu_chunks), (5, 0));
-        let (out, report) = decompress_on_gpu(
-            &mut session,
-            &engine,
-            "engine-input.boa",
-            OUTPUT,
-            0..5,
-            &mut |_| {},
-        )
-        .await
-        .unwrap();
+        let mut opened = OpenFile::open("engine-input.boa", OUTPUT).unwrap();
+        let (out, report) =
+            decompress_on_gpu(&mut session, &engine, &mut opened, 0..5, &mut |_| {})
+                .await
+                .unwrap();
         assert_eq!(out, INPUT);
         assert_eq!((report.gpu_chunks, report.cpu_chunks), (5, 0));
     }

@@ -59,16 +59,22 @@ async function pageRate(boaBytes, query) {
   await page.click("#decompress");
   await page.waitForSelector("#result:not([hidden])", { timeout: 600_000 });
   const status = await page.textContent("#status");
+  const detail = await page.evaluate(() => globalThis.boaLastRun ?? null);
   await page.close();
-  const match = status.match(/in ([0-9.]+) s/);
-  return bytes / 1000 / Number(match[1]);
+  const seconds = Number(status.match(/in ([0-9.]+) s/)[1]);
+  if (detail) details.push({ model: benchModel, query, seconds, ...detail });
+  return bytes / 1000 / seconds;
 }
+// Where the CPU workers' time went, run by run (pages that record it: `boaLastRun`).
+const details = [];
+let benchModel = null;
 
 const cores = (await import("node:os")).availableParallelism();
 console.log(`${bytes} bytes of held-out KM3NeT amplitudes, ${chunkLen}-byte chunks, ${runs} runs (median, range), KB/s\n`);
 console.log(`| model | native, 1 thread | wasm SIMD128, 1 worker | wasm, no SIMD, 1 worker | SIMD / native | native, ${cores} threads | wasm SIMD128, ${cores} workers | WebGPU |`);
 console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
 for (const [name, model] of models) {
+  benchModel = name;
   const boaFile = join(work, `${name}.boa`);
   execFileSync(boaBin, ["compress", "-q", "-f", "--embed-model", "--chunk-len", String(chunkLen), "-m", model, "-o", boaFile, input]);
   const boaBytes = readFileSync(boaFile);
@@ -84,6 +90,12 @@ for (const [name, model] of models) {
   console.log(`| ${name} | ${cell(native)} | ${cell(simd)} | ${skipPlain ? "–" : cell(plain)} | ` +
     `${(median(simd) / median(native)).toFixed(2)} | ${cell(nativeAll)} | ${cell(simdAll)} | ` +
     `${skipGpu ? "–" : cell(gpu)} |`);
+}
+if (details.length > 0) {
+  console.log("\n| model | run | wall s | per worker: open ms | per worker: decode ms |");
+  console.log("|---|---|---:|---:|---:|");
+  const ms = (xs) => xs.map((x) => x.toFixed(0)).join(", ");
+  for (const d of details) console.log(`| ${d.model} | ${d.query} | ${d.seconds.toFixed(2)} | ${ms(d.openMs)} | ${ms(d.busyMs)} |`);
 }
 await browser.close();
 server.close();

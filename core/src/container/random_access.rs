@@ -136,6 +136,21 @@ impl<R: Read + Seek> BoaFile<R> {
         read_embedded_model(&mut self.reader, &self.header, Some(limit)).map(Some)
     }
 
+    /// Where the embedded model lies in the file (byte offsets, within the file's length as
+    /// [`BoaFile::open`] checked), if the file has one. Its hash is *not* checked: a caller
+    /// that loads it fingerprints it anyway and compares with [`Header::fingerprint`], so
+    /// that the model is hashed once; [`BoaFile::embedded_model`] reads and checks it.
+    pub fn embedded_model_range(&self) -> Option<Range<u64>> {
+        self.header
+            .embedded_model
+            .then_some(HEADER_LEN + 8..self.data_start)
+    }
+
+    /// The reader the file is read through.
+    pub fn get_ref(&self) -> &R {
+        &self.reader
+    }
+
     /// Reads chunk `chunk`'s record: its kind, the CRC-32 of its original bytes and its
     /// payload (range-coded stream or stored bytes), checked against the index.
     ///

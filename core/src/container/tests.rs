@@ -56,6 +56,7 @@ fn round_trips_at_many_sizes() {
         let file = BoaFile::open(Cursor::new(&boa)).expect("open");
         assert_eq!(file.original_len(), len as u64);
         assert_eq!(file.chunks().len(), len.div_ceil(chunk_len as usize));
+        assert_eq!(file.embedded_model_range(), None);
     }
 }
 
@@ -269,6 +270,12 @@ fn embedded_model_is_stored_and_checked() {
     );
     let mut file = BoaFile::open(Cursor::new(&boa)).expect("open");
     assert_eq!(file.embedded_model().expect("model"), Some(bytes.clone()));
+    let range = file.embedded_model_range().expect("an embedded model");
+    assert_eq!(
+        &boa[range.start as usize..range.end as usize],
+        bytes.as_slice()
+    );
+    assert_eq!(file.get_ref().get_ref().len(), boa.len());
 
     let other = AdaptiveOrder1::new(3, 999);
     let wrong = CompressOptions {
