@@ -25,6 +25,8 @@ use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::decode::{OpenFile, Summary, decompress_with, summarize};
+use boa_core::Predictor;
+use boa_core::coder::TableDigest;
 use boa_core::container::{CompressOptions, compress_to_vec};
 
 /// Installs the panic hook, so that a bug shows as a readable error in the console.
@@ -122,17 +124,19 @@ fn decode_range<B: AsRef<[u8]>>(
 
 /// Compresses `input` on the CPU with the `.boam` model `model`, in chunks of `chunkLen`
 /// bytes (0: the CLI's default, 256 KiB), embedding the model when `embed` is true: the
-/// file `boa compress` writes from the same input and model. Throws on a bad model or
-/// chunk length.
+/// file `boa compress` writes from the same input and model. `storeIncompressible`
+/// (default true, as the CLI) stores chunks that coding would not shrink; false codes
+/// every chunk. Throws on a bad model or chunk length.
 #[wasm_bindgen]
 pub fn compress(
     input: &[u8],
     model: &[u8],
     chunk_len: u32,
     embed: bool,
+    store_incompressible: Option<bool>,
 ) -> Result<Vec<u8>, JsError> {
     let engine = decode::load_model(model)?;
-    let options = compress_options(model, chunk_len, embed);
+    let options = compress_options(model, chunk_len, embed, store_incompressible);
     Ok(
         compress_to_vec(&engine, input, &options).map_err(|source| {
             decode::WebError::Container {
@@ -143,8 +147,14 @@ pub fn compress(
     )
 }
 
-/// The options `boa compress` uses for `chunk_len` (0: its default) and `--embed-model`.
-pub(crate) fn compress_options(model: &[u8], chunk_len: u32, embed: bool) -> CompressOptions<'_> {
+/// The options `boa compress` uses for `chunk_len` (0: its default) and `--embed-model`;
+/// `store_incompressible` `None` is its default (true).
+pub(crate) fn compress_options(
+    model: &[u8],
+    chunk_len: u32,
+    embed: bool,
+    store_incompressible: Option<bool>,
+) -> CompressOptions<'_> {
     let defaults = CompressOptions::default();
     CompressOptions {
         chunk_len: if chunk_len == 0 {
@@ -153,8 +163,22 @@ pub(crate) fn compress_options(model: &[u8], chunk_len: u32, embed: bool) -> Com
             chunk_len
         },
         embedded_model: embed.then_some(model),
+        store_incompressible: store_incompressible.unwrap_or(defaults.store_incompressible),
         ..defaults
     }
+}
+
+/// The digest of `input`'s teacher-forced frequency tables with the `.boam` model `model`
+/// on the CPU (`TableDigest`: what `tests/golden/engine-tables.blake3` holds for the
+/// golden model and input), as `"hex count"`.
+#[wasm_bindgen(js_name = tablesDigest)]
+pub fn tables_digest(model: &[u8], input: &[u8]) -> Result<String, JsError> {
+    let engine = decode::load_model(model)?;
+    let mut digest = TableDigest::new();
+    engine
+        .chunk_tables(input, &mut |table| digest.update(table))
+        .map_err(|e| JsError::new(&format!("tables: {e}")))?;
+    Ok(format!("{} {}", digest.hex(), digest.tables()))
 }
 
 /// Calls `progress(done, total)`, ignoring a callback that throws.

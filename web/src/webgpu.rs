@@ -170,15 +170,32 @@ pub async fn compress_gpu(
     chunk_len: u32,
     embed: bool,
     progress: Option<Function>,
+    store_incompressible: Option<bool>,
 ) -> Result<Object, JsError> {
     let engine = load_model(&model)?;
-    let options = compress_options(&model, chunk_len, embed);
+    let options = compress_options(&model, chunk_len, embed, store_incompressible);
     let mut report = progress_reporter(progress.as_ref(), input.len() as u64);
     let ((out, done), adapter) = with_session(&engine, async |session| {
         Ok(gpu::compress_on_gpu(session, &engine, &input, &options, &mut report).await?)
     })
     .await?;
     outcome_object(&out, &adapter, &done)
+}
+
+/// As `tablesDigest`, on the GPU through windows of `window` positions (1: the decoding
+/// schedule; more: the encoding one). Resolves to `"hex count"`.
+#[wasm_bindgen(js_name = gpuTablesDigest)]
+pub async fn gpu_tables_digest(
+    model: Vec<u8>,
+    input: Vec<u8>,
+    window: u32,
+) -> Result<String, JsError> {
+    let engine = load_model(&model)?;
+    let (digest, _) = with_session(&engine, async |session| {
+        Ok(session.tables_digest(&input, window as usize).await?)
+    })
+    .await?;
+    Ok(format!("{} {}", digest.hex(), digest.tables()))
 }
 
 fn outcome_object(bytes: &[u8], adapter: &str, report: &gpu::GpuReport) -> Result<Object, JsError> {

@@ -26,10 +26,12 @@
 //!   range coder, with the 33rd bit of `low` kept as a flag.
 
 mod decoder;
+mod digest;
 mod encoder;
 mod frequency;
 
 pub use decoder::RangeDecoder;
+pub use digest::TableDigest;
 pub use encoder::RangeEncoder;
 pub use frequency::{FrequencyTable, Interval, SPREAD, spread_weights};
 

@@ -2,6 +2,7 @@
 //! row (a position of a chunk, or a lane) or on many rows with no dependence between
 //! them, so any batching gives the same numbers.
 
+#[cfg(not(feature = "portable-kernels"))]
 use multiversion::multiversion;
 
 use super::fixed::{
@@ -39,7 +40,10 @@ impl From<&super::model::QLinear> for WideLinear {
 /// `[rows][outputs]`. The sums are exact (bounded when the model was loaded), so the
 /// order of additions cannot change them. Where the CPU has AVX2, 4 rows × 2 outputs are
 /// computed together ([`super::simd`]); the rest use portable dot products.
-#[multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
+#[cfg_attr(
+    not(feature = "portable-kernels"),
+    multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))
+)]
 pub(crate) fn linear(layer: &WideLinear, x: &[i16], out: &mut [i16]) {
     let (inputs, outputs) = (layer.inputs, layer.outputs);
     let rows = x.len() / inputs;
@@ -158,7 +162,10 @@ pub(crate) struct ScanRow<'a> {
 /// and writes the gated output `y · SiLU(z)` as 16-bit codes. `decay` is scratch space of
 /// `d_state` values. Each channel runs in two passes over its states (decays, then the
 /// update), plain loops over slices that the compiler vectorises.
-#[multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.2"))]
+#[cfg_attr(
+    not(feature = "portable-kernels"),
+    multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.2"))
+)]
 pub(crate) fn scan_step(
     scan: &QScan,
     exp2: &Exp2Table,

@@ -9,7 +9,9 @@
 //! `is_x86_feature_detected!("avx2")` returned true, and (2) unaligned vector loads, each
 //! from a slice index range that is checked before the loop. Results are the
 //! exact integer sums, identical to the portable code (integer addition is associative and
-//! the sums cannot overflow: the model loader bounds them).
+//! the sums cannot overflow: the model loader bounds them). The `portable-kernels` feature
+//! turns the AVX2 path off (and `kernels.rs`'s run-time dispatch), so that the portability
+//! matrix can show both give the same bytes.
 #![allow(unsafe_code)]
 
 /// Dot products of `R` input rows with 2 weight rows (`[row][weight]`), or `None` when
@@ -17,7 +19,7 @@
 /// length.
 #[must_use]
 pub(crate) fn dots_rx2<const R: usize>(x: [&[i16]; R], w: [&[i16]; 2]) -> Option<[[i32; 2]; R]> {
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", not(feature = "portable-kernels")))]
     {
         let len = w[0].len();
         let same_len = x.iter().chain(&w).all(|s| s.len() == len);
@@ -41,7 +43,7 @@ pub(crate) fn dots_rx2<const R: usize>(x: [&[i16]; R], w: [&[i16]; 2]) -> Option
 /// Exact sum of products of the values from `body` to `len` (the part a vector loop
 /// leaves over).
 #[cfg(any(
-    target_arch = "x86_64",
+    all(target_arch = "x86_64", not(feature = "portable-kernels")),
     all(target_arch = "wasm32", target_feature = "simd128")
 ))]
 fn tail_dot(x: &[i16], w: &[i16], body: usize, len: usize) -> i32 {
@@ -104,7 +106,7 @@ mod simd128 {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", not(feature = "portable-kernels")))]
 mod avx2 {
     use std::arch::x86_64::{
         __m256i, _mm_add_epi32, _mm_cvtsi128_si32, _mm_shuffle_epi32, _mm256_add_epi32,

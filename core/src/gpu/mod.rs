@@ -63,4 +63,7 @@ pub enum GpuError {
     /// Arguments the kernels cannot take (sizes beyond the device's limits).
     #[error("{0}")]
     TooLarge(String),
+    /// The GPU computed a table that is not a frequency table (a broken driver or kernel).
+    #[error("the GPU computed an invalid frequency table: {0}")]
+    InvalidTable(#[from] crate::coder::CoderError),
 }

@@ -4,7 +4,7 @@
 
 use super::codec::{self, EncodingPlan};
 use super::{GpuContext, GpuError, GpuLanes, GpuModel};
-use crate::coder::Interval;
+use crate::coder::{FrequencyTable, Interval, TableDigest};
 use crate::engine::Engine;
 use crate::predictor::{CodedStream, DecodedStream};
 
@@ -228,6 +228,28 @@ impl GpuSession {
             );
         }
         Ok(out)
+    }
+
+    /// The [`TableDigest`] of `chunk`'s teacher-forced tables through windows of `window`
+    /// positions (1: the decoding schedule; more: the encoding one), the uniform table of
+    /// its first byte included: what [`crate::Predictor::chunk_tables`] gives on the CPU.
+    ///
+    /// # Errors
+    /// What the device reports; [`GpuError::InvalidTable`] for a table that is not one.
+    pub async fn tables_digest(
+        &mut self,
+        chunk: &[u8],
+        window: usize,
+    ) -> Result<TableDigest, GpuError> {
+        let mut digest = TableDigest::new();
+        if chunk.is_empty() {
+            return Ok(digest);
+        }
+        digest.update(&FrequencyTable::uniform());
+        for freqs in self.chunk_tables(&[chunk], window).await?.concat() {
+            digest.update(&FrequencyTable::from_frequencies(&freqs)?);
+        }
+        Ok(digest)
     }
 
     /// The index of a lane set of exactly `lanes` lanes of `window` positions (built on
