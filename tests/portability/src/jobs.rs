@@ -174,20 +174,7 @@ fn decode_one(engines: &mut Engines, boa: &Path, model: &str, dir: &Path) -> Res
 
 /// `info`: one line saying what this build runs.
 pub fn describe(args: &BackendArgs) -> Result<String> {
-    let kernels = if cfg!(all(
-        target_arch = "x86_64",
-        not(feature = "portable-kernels")
-    )) {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            "AVX2 (chosen at run time)"
-        } else {
-            "portable (no AVX2 on this CPU)"
-        }
-    } else if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) {
-        "SIMD128"
-    } else {
-        "portable"
-    };
+    let kernels = kernels();
     let endian = if cfg!(target_endian = "big") {
         "big"
     } else {
@@ -202,6 +189,28 @@ pub fn describe(args: &BackendArgs) -> Result<String> {
         line.push_str(&format!(", GPU: {}", Engines::new(args)?.adapter()?));
     }
     Ok(line)
+}
+
+/// The engine's vector kernels in this build on this CPU.
+#[cfg(all(target_arch = "x86_64", not(feature = "portable-kernels")))]
+fn kernels() -> &'static str {
+    if std::arch::is_x86_feature_detected!("avx2") {
+        "AVX2 (chosen at run time)"
+    } else {
+        "portable (no AVX2 on this CPU)"
+    }
+}
+
+/// The engine's vector kernels in this build.
+#[cfg(not(all(target_arch = "x86_64", not(feature = "portable-kernels"))))]
+fn kernels() -> &'static str {
+    if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) {
+        "SIMD128"
+    } else if cfg!(target_arch = "aarch64") {
+        "portable (NEON through the compiler's auto-vectorisation)"
+    } else {
+        "portable"
+    }
 }
 
 /// The models loaded so far, on the CPU or the GPU, by their bytes.

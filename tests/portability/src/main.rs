@@ -18,6 +18,8 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(version, about = "One backend of boa's portability matrix")]
 struct Cli {
+    #[command(flatten)]
+    backend: jobs::BackendArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -47,8 +49,6 @@ enum Command {
         /// The folder to write.
         #[arg(long)]
         out: PathBuf,
-        #[command(flatten)]
-        backend: jobs::BackendArgs,
     },
     /// Decompresses every file a `jobs` list names, each to its output path (or, on an
     /// error, the error's text to that path with `.err` appended).
@@ -56,31 +56,23 @@ enum Command {
         /// Tab-separated `boa-file model-or-dash output`, relative to the list's folder.
         #[arg(long)]
         jobs: PathBuf,
-        #[command(flatten)]
-        backend: jobs::BackendArgs,
     },
     /// Prints what this build is: architecture, pointer width, byte order, kernels.
-    Info {
-        #[command(flatten)]
-        backend: jobs::BackendArgs,
-    },
+    Info,
 }
 
 fn main() -> Result<()> {
-    match Cli::parse().command {
+    let Cli { backend, command } = Cli::parse();
+    match command {
         Command::Inputs {
             out,
             quick,
             repo,
             shared,
         } => jobs::inputs(&out, quick, &repo, &shared),
-        Command::Produce {
-            cases,
-            out,
-            backend,
-        } => jobs::produce(&cases, &out, &backend),
-        Command::Decode { jobs, backend } => jobs::decode(&jobs, &backend),
-        Command::Info { backend } => {
+        Command::Produce { cases, out } => jobs::produce(&cases, &out, &backend),
+        Command::Decode { jobs } => jobs::decode(&jobs, &backend),
+        Command::Info => {
             println!("{}", jobs::describe(&backend)?);
             Ok(())
         }
