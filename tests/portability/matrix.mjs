@@ -162,7 +162,10 @@ async function inPage({ pkg, gpu, mode, cases, jobs, out }) {
       }
     }
   }
-  return { notes, adapter: gpu ? await wasm.gpuAdapter() : navigator.userAgent };
+  // The browser's own name for its adapter (wgpu gives none in browsers).
+  const info = gpu ? (await navigator.gpu.requestAdapter())?.info : null;
+  const hint = info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(" ") : null;
+  return { notes, adapter: gpu ? await wasm.gpuAdapter(hint || undefined) : navigator.userAgent };
 }
 
 async function runInBrowser(backend, task) {
