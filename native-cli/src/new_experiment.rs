@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use boa_core::model::Preset;
 use boa_core::train::{
-    CompressionSection, DataloaderConfig, DeviceKind, ExperimentConfig, ModelSection, Precision,
-    TrainingSection,
+    CompressionSection, DataloaderConfig, DeviceKind, ExperimentConfig, FinalModel, LrSchedule,
+    ModelSection, Precision, TrainingSection,
 };
 
 use crate::cli::NewExperimentArgs;
@@ -373,6 +373,10 @@ fn questionnaire(
             seed: 0,
             data_offset: 0,
             data_bytes: None,
+            time_budget_s: None,
+            lr_schedule: LrSchedule::Constant,
+            warmup_steps: 0,
+            final_model: FinalModel::Best,
         },
         splits: [0.8, 0.1, 0.1],
         compression: Some(CompressionSection {

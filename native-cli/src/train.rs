@@ -35,9 +35,12 @@ impl TrainObserver for Console {
             )
         });
         bar.set_position(p.bytes);
+        let left = p
+            .time_left_s
+            .map_or(String::new(), |s| format!(", {} left", clock(s)));
         bar.set_message(format!(
-            "epoch {}/{} loss {:.3} bpb",
-            p.epoch, p.epochs, p.loss_bpb
+            "epoch {}/{} loss {:.3} bpb, lr {:.2e}{left}",
+            p.epoch, p.epochs, p.loss_bpb, p.lr
         ));
     }
 
@@ -53,8 +56,13 @@ impl TrainObserver for Console {
             .checkpoint
             .as_ref()
             .map_or(String::new(), |p| format!(", checkpoint {}", p.display()));
+        let cut = if r.complete {
+            ""
+        } else {
+            " (cut short by the time budget)"
+        };
         eprintln!(
-            "epoch {}: train {:.4} bpb, val {val} bpb, {:.0} B/s{at}",
+            "epoch {}{cut}: train {:.4} bpb, val {val} bpb, {:.0} B/s{at}",
             r.epoch, r.train_bpb, r.bytes_per_second
         );
     }
@@ -63,6 +71,16 @@ impl TrainObserver for Console {
         if !self.quiet {
             eprintln!("{text}");
         }
+    }
+}
+
+/// Seconds as `m:ss` (or `h:mm:ss`).
+fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
     }
 }
 
@@ -82,7 +100,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         let epochs: Vec<_> = report
             .epochs
             .iter()
-            .map(|e| json!({"epoch": e.epoch, "train_bpb": e.train_bpb, "val_bpb": e.val_bpb, "bytes_per_second": e.bytes_per_second}))
+            .map(|e| json!({"epoch": e.epoch, "complete": e.complete, "train_bpb": e.train_bpb, "val_bpb": e.val_bpb, "bytes_per_second": e.bytes_per_second}))
             .collect();
         let out = json!({
             "name": experiment.name,
@@ -90,6 +108,8 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
             "epochs": epochs,
             "test_bpb": report.test_bpb,
             "bytes_per_second": report.bytes_per_second,
+            "stopped_by_budget": report.stopped_by_budget,
+            "final_epoch": report.final_epoch,
             "final_checkpoint": report.final_checkpoint,
             "integer_model": integer_model,
         });
@@ -106,8 +126,12 @@ pub(crate) fn train_experiment(
     progress: bool,
 ) -> anyhow::Result<(TrainReport, Option<PathBuf>)> {
     let model = experiment.model_config().map_err(anyhow::Error::msg)?;
+    let budget = experiment
+        .training
+        .time_budget_s
+        .map_or(String::new(), |s| format!(", at most {}", clock(s)));
     eprintln!(
-        "training {} ({} parameters: d_model {}, {} layer(s)) on {} in {}, data {}",
+        "training {} ({} parameters: d_model {}, {} layer(s)) on {} in {}, data {}{budget}",
         experiment.name,
         model.parameter_count(),
         model.d_model,
@@ -239,4 +263,14 @@ pub(crate) fn synthetic(len: usize) -> Vec<u8> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clocks_read_as_minutes_and_hours() {
+        assert_eq!(super::clock(0.4), "0:00");
+        assert_eq!(super::clock(600.0), "10:00");
+        assert_eq!(super::clock(3725.0), "1:02:05");
+    }
 }

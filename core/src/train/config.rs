@@ -88,6 +88,78 @@ pub struct TrainingSection {
     /// Use at most this many bytes of `file_path` (all when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_bytes: Option<u64>,
+    /// Stop training once this many seconds (wall clock, from the first step, the
+    /// per-epoch evaluations included) are spent, at a step boundary; `epochs` is then an
+    /// upper bound. The test evaluation and the integer model come after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_budget_s: Option<f64>,
+    /// How the learning rate moves over the run (`constant`, the default, or `cosine`).
+    #[serde(default, skip_serializing_if = "LrSchedule::is_constant")]
+    pub lr_schedule: LrSchedule,
+    /// Steps over which the learning rate rises linearly from `lr / warmup_steps` to `lr`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub warmup_steps: usize,
+    /// Which model `final/` holds: the `best` epoch by validation loss (the default) or
+    /// the `last` one. Without validation data both are the last.
+    #[serde(default, skip_serializing_if = "FinalModel::is_best")]
+    pub final_model: FinalModel,
+}
+
+/// `training.lr_schedule`: the learning rate as a function of the run's progress
+/// `p ∈ [0, 1]`, the larger of steps done / steps planned (`epochs` × steps per epoch) and
+/// seconds spent / `time_budget_s`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LrSchedule {
+    /// `lr` throughout (after any warm-up).
+    #[default]
+    Constant,
+    /// Cosine decay from `lr` at `p = 0` to `lr / 10` at `p = 1` (after any warm-up).
+    Cosine,
+}
+
+impl LrSchedule {
+    fn is_constant(&self) -> bool {
+        *self == Self::Constant
+    }
+
+    /// The learning rate at progress `p` (clamped to `[0, 1]`) and optimiser step `step`
+    /// (from 1), for base rate `lr` and `warmup` warm-up steps.
+    #[must_use]
+    pub fn rate(self, lr: f64, p: f64, step: usize, warmup: usize) -> f64 {
+        let warm = if step < warmup {
+            step as f64 / warmup as f64
+        } else {
+            1.0
+        };
+        let shape = match self {
+            Self::Constant => 1.0,
+            Self::Cosine => 0.1 + 0.45 * (1.0 + (std::f64::consts::PI * p.clamp(0.0, 1.0)).cos()),
+        };
+        lr * warm * shape
+    }
+}
+
+/// `training.final_model`: which weights the run ends with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FinalModel {
+    /// The epoch (whole, or the last one the time budget cut short) with the lowest
+    /// validation bits per byte.
+    #[default]
+    Best,
+    /// The weights after the last step.
+    Last,
+}
+
+impl FinalModel {
+    fn is_best(&self) -> bool {
+        *self == Self::Best
+    }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// `compression:` section (BOA keys).
@@ -213,6 +285,13 @@ impl ExperimentConfig {
         }
         if self.training.epochs == 0 {
             return Err("training.epochs must be at least 1".into());
+        }
+        if let Some(budget) = self.training.time_budget_s
+            && !(budget > 0.0 && budget.is_finite())
+        {
+            return Err(format!(
+                "training.time_budget_s must be a positive number of seconds, not {budget}"
+            ));
         }
         if !(0.0..1.0).contains(&self.training.weight_decay) {
             return Err("training.weight_decay must be in [0, 1)".into());

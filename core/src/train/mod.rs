@@ -12,7 +12,8 @@ use std::path::PathBuf;
 use burn::tensor::{Device, FloatDType};
 
 pub use config::{
-    CompressionSection, DataloaderConfig, ExperimentConfig, ModelSection, TrainingSection,
+    CompressionSection, DataloaderConfig, ExperimentConfig, FinalModel, LrSchedule, ModelSection,
+    TrainingSection,
 };
 pub use trainer::{
     BatchProgress, EpochReport, TrainObserver, TrainOptions, TrainReport, time_training_steps,

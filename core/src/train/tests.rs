@@ -165,3 +165,102 @@ fn training_learns_checkpoints_and_resumes_where_it_stopped() {
     let (_, progress) = checkpoint::newest(&dir.path().join("resumed")).expect("checkpoint");
     assert_eq!(progress.epoch, 2);
 }
+
+#[test]
+fn a_time_budget_stops_at_a_step_and_still_writes_the_final_model() {
+    let _rng = crate::rng_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = experiment(dir.path(), "  epochs_note: 0\n");
+    let bad = ExperimentConfig::load(&path).expect_err("unknown key");
+    assert!(bad.to_string().contains("epochs_note"), "{bad}");
+
+    let path = experiment(dir.path(), "  time_budget_s: -3\n");
+    let bad = ExperimentConfig::load(&path).expect_err("negative budget");
+    assert!(bad.to_string().contains("time_budget_s"), "{bad}");
+
+    // A budget far below one epoch: the first epoch is cut short, evaluated, not
+    // checkpointed, and final/ is written.
+    let path = experiment(
+        dir.path(),
+        "  time_budget_s: 0.000001\n  lr_schedule: cosine\n  warmup_steps: 4\n",
+    );
+    let mut config = ExperimentConfig::load(&path).expect("valid");
+    config.training.epochs = 50;
+    let mut steps = Steps::default();
+    let report = train(&config, &TrainOptions::default(), &mut steps).expect("train");
+    assert!(report.stopped_by_budget);
+    assert_eq!(report.epochs.len(), 1);
+    assert!(!report.epochs[0].complete);
+    assert!(report.epochs[0].checkpoint.is_none());
+    assert_eq!(report.steps, 1);
+    assert!(report.final_checkpoint.expect("final").join("model.bpk").is_file());
+    assert!(checkpoint::newest(&config.checkpoint_dir()).is_none());
+    assert!(steps.time_left.iter().all(|left| left.is_some()));
+}
+
+#[test]
+fn learning_rate_schedules_warm_up_and_decay() {
+    let lr = 0.01;
+    assert_eq!(LrSchedule::Constant.rate(lr, 0.7, 100, 0), lr);
+    assert!((LrSchedule::Constant.rate(lr, 0.0, 1, 4) - lr / 4.0).abs() < 1e-12);
+    assert!((LrSchedule::Cosine.rate(lr, 0.0, 10, 4) - lr).abs() < 1e-12);
+    assert!((LrSchedule::Cosine.rate(lr, 1.0, 10, 4) - lr / 10.0).abs() < 1e-12);
+    assert!((LrSchedule::Cosine.rate(lr, 5.0, 10, 4) - lr / 10.0).abs() < 1e-12);
+    let mid = LrSchedule::Cosine.rate(lr, 0.5, 10, 0);
+    assert!((mid - 0.55 * lr).abs() < 1e-12, "{mid}");
+}
+
+#[test]
+fn the_final_model_is_the_best_epoch_unless_last_is_asked_for() {
+    let _rng = crate::rng_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A learning rate high enough that validation gets worse after the first epoch.
+    let path = experiment(dir.path(), "");
+    let mut config = ExperimentConfig::load(&path).expect("valid");
+    config.training.lr = 0.2;
+    config.training.epochs = 3;
+    for final_model in [FinalModel::Best, FinalModel::Last] {
+        config.training.final_model = final_model;
+        config.model_path = Some(dir.path().join(format!("{final_model:?}")));
+        let report = train(&config, &TrainOptions::default(), &mut Silent).expect("train");
+        let vals: Vec<f64> = report
+            .epochs
+            .iter()
+            .map(|e| e.val_bpb.expect("val"))
+            .collect();
+        let best = vals
+            .iter()
+            .enumerate()
+            .min_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(i, _)| i + 1);
+        let expected = match final_model {
+            FinalModel::Best => best,
+            FinalModel::Last => Some(3),
+        };
+        assert_eq!(report.final_epoch, expected, "{vals:?}");
+        // final/ holds those weights: its validation loss is that epoch's.
+        let model = checkpoint::load_model(
+            &report.final_checkpoint.expect("final"),
+            &burn::tensor::Device::flex(),
+        )
+        .expect("load");
+        let data = std::fs::read(&config.file_path).expect("data");
+        let splits = Splits::new(&data, 64, config.splits).expect("splits");
+        let val = eval::sequence_bits_per_byte(&model, &splits.val, 64, 8).expect("val");
+        let want = vals[expected.expect("epoch") - 1];
+        assert!((val - want).abs() < 1e-4, "final {val} vs epoch {want}");
+    }
+}
+
+#[derive(Default)]
+struct Steps {
+    time_left: Vec<Option<f64>>,
+}
+
+impl TrainObserver for Steps {
+    fn step(&mut self, progress: &BatchProgress) {
+        self.time_left.push(progress.time_left_s);
+    }
+    fn epoch(&mut self, _: &EpochReport) {}
+    fn message(&mut self, _: &str) {}
+}

@@ -2,7 +2,7 @@
 //! per epoch, resume from the newest checkpoint.
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use burn::grad_clipping::GradientClippingConfig;
 use burn::module::{Module, ParamGroup};
@@ -13,7 +13,7 @@ use burn::tensor::{Device, Int, Tensor};
 use super::checkpoint::{self, Progress};
 use super::data::{Splits, batch_order, batch_tensor, read_slice};
 use super::eval::sequence_bits_per_byte;
-use super::{ExperimentConfig, Precision, TrainError};
+use super::{ExperimentConfig, FinalModel, Precision, TrainError};
 use crate::model::{BoaBytePredictor, ModelConfig, VOCAB};
 
 /// Choices of a run that are not part of the experiment.
@@ -46,6 +46,10 @@ pub struct BatchProgress {
     pub loss_bpb: f64,
     /// Training bytes per second in this epoch so far.
     pub bytes_per_second: f64,
+    /// The learning rate of this step (after warm-up and schedule).
+    pub lr: f64,
+    /// Seconds left of `training.time_budget_s`, if there is a budget.
+    pub time_left_s: Option<f64>,
 }
 
 /// The result of one epoch.
@@ -59,8 +63,11 @@ pub struct EpochReport {
     pub val_bpb: Option<f64>,
     /// Training throughput, bytes per second (the epoch's steps only).
     pub bytes_per_second: f64,
-    /// Where the checkpoint went.
+    /// Where the checkpoint went (`None` for an epoch the time budget cut short, which is
+    /// not checkpointed: resuming starts that epoch again).
     pub checkpoint: Option<PathBuf>,
+    /// `false` when the time budget ended the epoch before its last step.
+    pub complete: bool,
 }
 
 /// The result of a run.
@@ -78,6 +85,10 @@ pub struct TrainReport {
     pub steps: usize,
     /// Training bytes per second over the whole run.
     pub bytes_per_second: f64,
+    /// Whether `training.time_budget_s` ended the run (rather than `epochs`).
+    pub stopped_by_budget: bool,
+    /// The epoch whose weights `final/` holds (`training.final_model`).
+    pub final_epoch: Option<usize>,
 }
 
 /// Receives progress from [`train`].
@@ -144,6 +155,13 @@ struct Run<'a> {
     steps: usize,
     bytes: u64,
     seconds: f64,
+    /// When the first step started: the time budget's origin.
+    started: Instant,
+    budget: Option<Duration>,
+    stopped_by_budget: bool,
+    /// The lowest validation bits per byte seen, its epoch and, if it was this run's,
+    /// its weights (an earlier run's best is reloaded from its checkpoint).
+    best: Option<(f64, usize, Option<BoaBytePredictor>)>,
 }
 
 impl<'a> Run<'a> {
@@ -191,6 +209,12 @@ impl<'a> Run<'a> {
             progress = saved;
         }
         let resumed_after = progress.epoch;
+        let best = progress
+            .val_bpb
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|v| (v, i + 1, None)))
+            .min_by(|a, b| a.0.total_cmp(&b.0));
         Ok(Self {
             experiment,
             options,
@@ -204,11 +228,55 @@ impl<'a> Run<'a> {
             steps: 0,
             bytes: 0,
             seconds: 0.0,
+            started: Instant::now(),
+            budget: experiment
+                .training
+                .time_budget_s
+                .map(Duration::from_secs_f64),
+            stopped_by_budget: false,
+            best,
         })
     }
 
     fn out_of_steps(&self) -> bool {
         self.options.max_steps.is_some_and(|max| self.steps >= max)
+    }
+
+    /// Whether the time budget is spent; never before the first step, so a run always
+    /// moves its weights at least once.
+    fn out_of_time(&self) -> bool {
+        self.steps > 0
+            && self
+                .budget
+                .is_some_and(|budget| self.started.elapsed() >= budget)
+    }
+
+    fn time_left_s(&self) -> Option<f64> {
+        self.budget
+            .map(|budget| budget.saturating_sub(self.started.elapsed()).as_secs_f64())
+    }
+
+    /// The learning rate of the next step, `steps_per_epoch` giving the planned total.
+    fn learning_rate(&self, epoch: usize, step: usize, steps_per_epoch: usize) -> f64 {
+        let training = &self.experiment.training;
+        let done = (epoch - 1) * steps_per_epoch + step;
+        let planned = (training.epochs * steps_per_epoch).max(1);
+        let by_steps = done as f64 / planned as f64;
+        let by_time = self.budget.map_or(0.0, |budget| {
+            self.started.elapsed().as_secs_f64() / budget.as_secs_f64()
+        });
+        training
+            .lr_schedule
+            .rate(training.lr, by_steps.max(by_time), done + 1, training.warmup_steps)
+    }
+
+    /// Remembers this run's model if `val_bpb` is the best so far.
+    fn consider_best(&mut self, epoch: usize, val_bpb: Option<f64>) {
+        if let Some(val) = val_bpb
+            && self.best.as_ref().is_none_or(|(best, _, _)| val < *best)
+        {
+            self.best = Some((val, epoch, Some(self.model.clone())));
+        }
     }
 
     fn epochs(
@@ -221,7 +289,11 @@ impl<'a> Run<'a> {
             if self.out_of_steps() {
                 break;
             }
-            let (train_bpb, bytes_per_second) = self.epoch(epoch, splits, observer)?;
+            if self.out_of_time() {
+                self.stopped_by_budget = true;
+                break;
+            }
+            let (train_bpb, bytes_per_second, complete) = self.epoch(epoch, splits, observer)?;
             let valid = self.model.valid();
             let val_bpb = sequence_bits_per_byte(
                 &valid,
@@ -229,10 +301,13 @@ impl<'a> Run<'a> {
                 splits.seq_len,
                 self.experiment.dataloader.batch_size,
             );
-            self.progress.epoch = epoch;
-            self.progress.train_bpb.push(train_bpb);
-            self.progress.val_bpb.push(val_bpb);
-            let checkpoint = if self.options.no_checkpoints {
+            self.consider_best(epoch, val_bpb);
+            if complete {
+                self.progress.epoch = epoch;
+                self.progress.train_bpb.push(train_bpb);
+                self.progress.val_bpb.push(val_bpb);
+            }
+            let checkpoint = if self.options.no_checkpoints || !complete {
                 None
             } else {
                 let dir = checkpoint::epoch_dir(&self.root, epoch);
@@ -245,20 +320,26 @@ impl<'a> Run<'a> {
                 val_bpb,
                 bytes_per_second,
                 checkpoint,
+                complete,
             };
             observer.epoch(&report);
             self.reports.push(report);
+            if !complete {
+                self.stopped_by_budget = true;
+                break;
+            }
         }
         Ok(())
     }
 
-    /// One pass over the training split; returns its mean loss (bits) and bytes/s.
+    /// One pass over the training split, or as much of it as the step limit and the time
+    /// budget allow; returns its mean loss (bits), bytes/s and whether it was whole.
     fn epoch(
         &mut self,
         epoch: usize,
         splits: &Splits,
         observer: &mut dyn TrainObserver,
-    ) -> Result<(f64, f64), TrainError> {
+    ) -> Result<(f64, f64, bool), TrainError> {
         let seq_len = splits.seq_len;
         let batch_size = self.experiment.dataloader.batch_size;
         let batches = batch_order(
@@ -271,10 +352,16 @@ impl<'a> Run<'a> {
         let loss_fn = CrossEntropyLossConfig::new().init(&self.device);
         let started = Instant::now();
         let (mut bits, mut predicted, mut bytes) = (0f64, 0usize, 0u64);
+        let mut complete = true;
         for (step, indices) in batches.iter().enumerate() {
             if self.out_of_steps() {
                 break;
             }
+            if self.out_of_time() {
+                complete = false;
+                break;
+            }
+            let lr = self.learning_rate(epoch, step, batches.len());
             let batch = batch_tensor(&splits.train, seq_len, indices, &self.device);
             let loss = next_byte_loss(&self.model, &loss_fn, batch);
             let loss_bits = f64::from(loss.clone().into_scalar::<f32>()) / std::f64::consts::LN_2;
@@ -287,9 +374,7 @@ impl<'a> Run<'a> {
             }
             let grads = GradientsParams::from_grads(loss.backward(), &self.model);
             // Cloning a module clones handles to its tensors, not the tensors.
-            self.model =
-                self.optimizer
-                    .step(self.experiment.training.lr, self.model.clone(), grads);
+            self.model = self.optimizer.step(lr, self.model.clone(), grads);
             let count = indices.len() * (seq_len - 1);
             bits += loss_bits * count as f64;
             predicted += count;
@@ -304,6 +389,8 @@ impl<'a> Run<'a> {
                 epoch_bytes,
                 loss_bpb: loss_bits,
                 bytes_per_second: bytes as f64 / started.elapsed().as_secs_f64().max(1e-9),
+                lr,
+                time_left_s: self.time_left_s(),
             });
         }
         let seconds = started.elapsed().as_secs_f64();
@@ -312,15 +399,47 @@ impl<'a> Run<'a> {
         Ok((
             bits / predicted.max(1) as f64,
             bytes as f64 / seconds.max(1e-9),
+            complete,
         ))
     }
 
+    /// The weights `final/` gets, and their epoch (`training.final_model`).
+    fn final_weights(&mut self) -> Result<(BoaBytePredictor, Option<usize>), TrainError> {
+        let last_epoch = self.reports.last().map(|r| r.epoch).or(Some(self.progress.epoch));
+        if self.experiment.training.final_model == FinalModel::Last {
+            return Ok((self.model.clone(), last_epoch));
+        }
+        match self.best.take() {
+            Some((_, epoch, Some(model))) => Ok((model, Some(epoch))),
+            Some((_, epoch, None)) => {
+                let dir = checkpoint::epoch_dir(&self.root, epoch);
+                Ok((checkpoint::load_model(&dir, &self.device)?, Some(epoch)))
+            }
+            None => Ok((self.model.clone(), last_epoch)),
+        }
+    }
+
     fn finish(
-        self,
+        mut self,
         splits: &Splits,
         observer: &mut dyn TrainObserver,
     ) -> Result<TrainReport, TrainError> {
-        let valid = self.model.valid();
+        if self.stopped_by_budget {
+            observer.message(&format!(
+                "time budget of {:.0} s spent after {} steps",
+                self.budget.map_or(0.0, |b| b.as_secs_f64()),
+                self.steps
+            ));
+        }
+        let (model, final_epoch) = self.final_weights()?;
+        if let Some(epoch) = final_epoch
+            && Some(epoch) != self.reports.last().map(|r| r.epoch)
+        {
+            observer.message(&format!(
+                "keeping epoch {epoch}'s weights: the lowest validation loss"
+            ));
+        }
+        let valid = model.valid();
         observer.message("evaluating the test split");
         let test_bpb = sequence_bits_per_byte(
             &valid,
@@ -342,6 +461,8 @@ impl<'a> Run<'a> {
             final_checkpoint,
             steps: self.steps,
             bytes_per_second: self.bytes as f64 / self.seconds.max(1e-9),
+            stopped_by_budget: self.stopped_by_budget,
+            final_epoch,
         })
     }
 }
