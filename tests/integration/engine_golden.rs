@@ -9,10 +9,14 @@ use boa_core::Predictor;
 use boa_core::coder::TableDigest;
 use boa_core::container::FORMAT_VERSION;
 use boa_core::container::{CompressOptions, DecompressOptions, compress_to_vec, decompress_to_vec};
-use boa_core::engine::{Engine, MODEL_VERSION};
+use boa_core::engine::{Engine, MODEL_VERSION, QuantizedModel};
 use boa_tests::repo_root;
 
+/// Version 1 of the model format: the model the golden `.boa` files name (by the hash of
+/// these bytes).
 const MODEL: &str = "tests/golden/engine-tiny.boam";
+/// The same model as model format version 2 writes it (compact tables and integers).
+const MODEL_V2: &str = "tests/golden/engine-tiny-v2.boam";
 const INPUT: &str = "tests/golden/engine-input.bin";
 const OUTPUT: &str = "tests/golden/engine-input.boa";
 /// The same, written by format version 1 (before stored chunks): still decodes.
@@ -46,7 +50,7 @@ fn tables_hash(engine: &Engine, chunk: &[u8]) -> String {
 fn the_engine_reproduces_its_golden_vectors() {
     assert_eq!(
         (FORMAT_VERSION, MODEL_VERSION),
-        (2, 1),
+        (2, 2),
         "a new version needs new golden files"
     );
     let engine = Engine::from_bytes(&read(MODEL)).expect("golden model loads");
@@ -82,6 +86,27 @@ fn the_engine_reproduces_its_golden_vectors() {
         .expect("decodes");
         assert_eq!(decoded, input);
     }
+}
+
+#[test]
+fn model_format_2_writes_its_golden_bytes_and_holds_the_same_model() {
+    let v1 = read(MODEL);
+    assert_eq!(v1[8..10], 1u16.to_le_bytes());
+    let model = QuantizedModel::from_bytes(&v1).expect("version 1 loads");
+    let v2 = model.to_bytes();
+    if bless() {
+        std::fs::write(repo_root().join(MODEL_V2), &v2).expect("write golden .boam");
+    }
+    assert_eq!(v2, read(MODEL_V2), "model format 2's bytes changed");
+    let reread = QuantizedModel::from_bytes(&v2).expect("version 2 loads");
+    assert_eq!(reread.to_bytes_version(1), v1);
+    // The same tables from either file (the fingerprints differ: they hash the bytes).
+    let input = read(INPUT);
+    let from_v2 = Engine::from_bytes(&v2).expect("engine");
+    assert_eq!(
+        tables_hash(&from_v2, &input),
+        read(TABLES).trim_ascii().escape_ascii().to_string()
+    );
 }
 
 #[test]

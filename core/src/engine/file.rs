@@ -1,5 +1,9 @@
 //! The `.boam` model file: [`QuantizedModel`] ↔ bytes, explicit little-endian, specified
 //! byte by byte in `docs/model-format.md`.
+//!
+//! Version 2 (written) stores the same fields as version 1 (still read) in the same order,
+//! but every table as third differences and every other `i32` array as
+//! varints (zigzag LEB128): the tables, 16 KiB each in version 1, dominated small models.
 
 use super::fixed::{Exp2Table, INV_SQRT_LEN, InvSqrtTable, LUT_LEN, Lut};
 use super::model::{
@@ -9,8 +13,10 @@ use super::model::{
 
 /// The first 8 bytes of every `.boam` file.
 pub const MODEL_MAGIC: [u8; 8] = *b"\x89BOAM\r\n\x1a";
-/// The format version this build reads and writes.
-pub const MODEL_VERSION: u16 = 1;
+/// The format version this build writes; it reads this one and version 1.
+pub const MODEL_VERSION: u16 = 2;
+/// The oldest version this build reads: fixed-width `i32` arrays and tables.
+pub const MODEL_VERSION_FIXED: u16 = 1;
 
 /// Why bytes are not a usable `.boam` model.
 #[derive(Debug, thiserror::Error)]
@@ -20,7 +26,9 @@ pub enum ModelFileError {
     #[error("not a boa model file (.boam): wrong magic bytes")]
     NotBoam,
     /// A version this build does not know.
-    #[error("model file version {0} is not supported (this build reads version {MODEL_VERSION})")]
+    #[error(
+        "model file version {0} is not supported (this build reads versions {MODEL_VERSION_FIXED} and {MODEL_VERSION})"
+    )]
     UnsupportedVersion(u16),
     /// The file ends early.
     #[error("model file is truncated: {0} missing")]
@@ -31,18 +39,37 @@ pub enum ModelFileError {
     /// Bytes between the last layer and the checksum.
     #[error("model file has {0} unexpected bytes after its last layer")]
     TrailingBytes(usize),
+    /// A varint longer than 5 bytes, not in its shortest form, or a decoded value outside
+    /// `i32` (version 2).
+    #[error("model file is invalid: {0} holds a malformed number")]
+    Varint(&'static str),
     /// Numbers that break the engine's invariants, or a model beyond its [`Limits`].
     #[error("model file is invalid: {0}")]
     Invalid(#[from] InvalidModel),
 }
 
 impl QuantizedModel {
-    /// The model as `.boam` bytes.
+    /// The model as `.boam` bytes, version [`MODEL_VERSION`].
     #[must_use]
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut w = Writer::default();
+        self.to_bytes_version(MODEL_VERSION)
+    }
+
+    /// The model as `.boam` bytes of version 1 (fixed-width) or 2 (compact); another
+    /// number writes version 2.
+    #[must_use]
+    pub fn to_bytes_version(&self, version: u16) -> Vec<u8> {
+        let compact = version != MODEL_VERSION_FIXED;
+        let mut w = Writer {
+            out: Vec::new(),
+            compact,
+        };
         w.bytes(&MODEL_MAGIC);
-        w.u16(MODEL_VERSION);
+        w.u16(if compact {
+            MODEL_VERSION
+        } else {
+            MODEL_VERSION_FIXED
+        });
         w.u16(0);
         let d = self.dims;
         for v in [
@@ -56,15 +83,16 @@ impl QuantizedModel {
             w.u32(v as u32);
         }
         w.bytes(&[self.ln_var_shift, self.ln_out_frac, self.softmax.shift, 0]);
-        w.i32s(&[self.softmax.multiplier]);
+        // The header stays fixed-width in every version.
+        w.bytes(&self.softmax.multiplier.to_le_bytes());
         w.u32(self.formats.len() as u32);
         for format in &self.formats {
             w.bytes(&[format.name.len() as u8]);
             w.bytes(format.name.as_bytes());
             w.bytes(&[format.frac as u8]);
         }
-        w.i32s(self.exp2.entries());
-        w.i32s(self.inv_sqrt.entries());
+        w.table(self.exp2.entries());
+        w.table(self.inv_sqrt.entries());
         w.i16s(&self.embedding);
         for block in &self.blocks {
             write_block(&mut w, block);
@@ -85,7 +113,7 @@ impl QuantizedModel {
             return Err(ModelFileError::NotBoam);
         }
         let version = u16::from_le_bytes([bytes[8], bytes[9]]);
-        if version != MODEL_VERSION {
+        if version != MODEL_VERSION && version != MODEL_VERSION_FIXED {
             return Err(ModelFileError::UnsupportedVersion(version));
         }
         let (body, crc) = bytes.split_at(bytes.len() - 4);
@@ -95,6 +123,7 @@ impl QuantizedModel {
         let mut r = Reader {
             bytes: body,
             at: 12,
+            compact: version == MODEL_VERSION,
         };
         let model = read_model(&mut r)?;
         if r.at != body.len() {
@@ -140,9 +169,9 @@ fn read_model(r: &mut Reader<'_>) -> Result<QuantizedModel, ModelFileError> {
         let frac = r.array::<1>("format")?[0] as i8;
         formats.push(NamedFormat { name, frac });
     }
-    let exp2 = Exp2Table::new(r.i32s(LUT_LEN, "exp2 table")?)
+    let exp2 = Exp2Table::new(r.table(LUT_LEN, "exp2 table")?)
         .ok_or(InvalidModel::Table { table: "exp2" })?;
-    let inv_sqrt = InvSqrtTable::new(r.i32s(INV_SQRT_LEN, "inverse square root table")?).ok_or(
+    let inv_sqrt = InvSqrtTable::new(r.table(INV_SQRT_LEN, "inverse square root table")?).ok_or(
         InvalidModel::Table {
             table: "inverse square root",
         },
@@ -197,11 +226,11 @@ fn read_linear(r: &mut Reader<'_>, name: &'static str) -> Result<QLinear, ModelF
 }
 
 fn write_lut(w: &mut Writer, lut: &Lut) {
-    w.i32s(lut.entries());
+    w.table(lut.entries());
 }
 
 fn read_lut(r: &mut Reader<'_>, name: &'static str) -> Result<Lut, ModelFileError> {
-    Lut::new(r.i32s(LUT_LEN, name)?)
+    Lut::new(r.table(LUT_LEN, name)?)
         .ok_or(ModelFileError::Invalid(InvalidModel::Table { table: name }))
 }
 
@@ -281,9 +310,11 @@ fn read_block(r: &mut Reader<'_>, d: &Dims) -> Result<QBlock, ModelFileError> {
     })
 }
 
-#[derive(Default)]
+/// Writes fields; `compact` (version 2) writes `i32` arrays as varints and tables as
+/// differences.
 struct Writer {
     out: Vec<u8>,
+    compact: bool,
 }
 
 impl Writer {
@@ -302,10 +333,64 @@ impl Writer {
         }
     }
     fn i32s(&mut self, values: &[i32]) {
-        for v in values {
-            self.bytes(&v.to_le_bytes());
+        for &v in values {
+            if self.compact {
+                self.varint(i64::from(v));
+            } else {
+                self.bytes(&v.to_le_bytes());
+            }
         }
     }
+    /// A table: version 1 as `i32`s; version 2 as its differences of order
+    /// [`TABLE_DIFFERENCE_ORDER`] ([`differences`]), each a varint.
+    fn table(&mut self, values: &[i32]) {
+        if !self.compact {
+            self.i32s(values);
+            return;
+        }
+        for v in differences(values) {
+            self.varint(v);
+        }
+    }
+    /// Zigzag (`0, −1, 1, −2, …` → `0, 1, 2, 3, …`), then LEB128: 7 bits a byte, low
+    /// first, the top bit set on every byte but the last. Values here are within ±2^32.
+    fn varint(&mut self, v: i64) {
+        let mut z = ((v << 1) ^ (v >> 63)) as u64;
+        while z >= 0x80 {
+            self.out.push((z as u8 & 0x7f) | 0x80);
+            z >>= 7;
+        }
+        self.out.push(z as u8);
+    }
+}
+
+/// The order of the differences version 2 stores tables as: the tables are smooth
+/// functions sampled on a grid, so their third differences are mostly rounding noise.
+pub const TABLE_DIFFERENCE_ORDER: usize = 3;
+
+/// `t[0]`, then the differences of order `min(i, K)` at each `i` (K =
+/// [`TABLE_DIFFERENCE_ORDER`]): `K` passes of `d[i] −= d[i−1]` for `i` from the end down
+/// to the pass number. A valid table's entries (within `±2^30`) give values within
+/// `±2^33`: 5-byte varints.
+fn differences(values: &[i32]) -> Vec<i64> {
+    let mut d: Vec<i64> = values.iter().map(|&v| i64::from(v)).collect();
+    for pass in 1..=TABLE_DIFFERENCE_ORDER {
+        for i in (pass..d.len()).rev() {
+            d[i] -= d[i - 1];
+        }
+    }
+    d
+}
+
+/// The inverse of [`differences`] (its passes in reverse order, as running sums). Values
+/// within `±2^34` (5-byte varints) keep every sum within `i64`.
+fn undo_differences(mut d: Vec<i64>) -> Vec<i64> {
+    for pass in (1..=TABLE_DIFFERENCE_ORDER).rev() {
+        for i in pass..d.len() {
+            d[i] += d[i - 1];
+        }
+    }
+    d
 }
 
 /// Reads from a byte slice; every read checks the remaining length first, so a hostile
@@ -313,6 +398,8 @@ impl Writer {
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
+    /// Version 2: varints and difference-coded tables.
+    compact: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -353,6 +440,15 @@ impl<'a> Reader<'a> {
             .collect())
     }
     fn i32s(&mut self, n: usize, what: &'static str) -> Result<Vec<i32>, ModelFileError> {
+        if self.compact {
+            // At least one byte a value: a count beyond the file fails before allocating.
+            if n > self.bytes.len() - self.at {
+                return Err(ModelFileError::Truncated(what));
+            }
+            return (0..n)
+                .map(|_| i32::try_from(self.varint(what)?).map_err(|_| ModelFileError::Varint(what)))
+                .collect();
+        }
         let bytes = self.take(
             n.checked_mul(4).ok_or(ModelFileError::Truncated(what))?,
             what,
@@ -361,6 +457,40 @@ impl<'a> Reader<'a> {
             .chunks_exact(4)
             .map(|b| i32::from_le_bytes(le4(b)))
             .collect())
+    }
+    /// A table of `n` entries ([`Writer::table`]); every entry must fit in an `i32`.
+    fn table(&mut self, n: usize, what: &'static str) -> Result<Vec<i32>, ModelFileError> {
+        if !self.compact {
+            return self.i32s(n, what);
+        }
+        // At least one byte an entry: a count beyond the file fails before allocating.
+        if n > self.bytes.len() - self.at {
+            return Err(ModelFileError::Truncated(what));
+        }
+        let coded = (0..n)
+            .map(|_| self.varint(what))
+            .collect::<Result<Vec<_>, _>>()?;
+        undo_differences(coded)
+            .into_iter()
+            .map(|v| i32::try_from(v).map_err(|_| ModelFileError::Varint(what)))
+            .collect()
+    }
+    /// A zigzag LEB128 varint ([`Writer::varint`]) of at most 5 bytes (33 bits).
+    fn varint(&mut self, what: &'static str) -> Result<i64, ModelFileError> {
+        let mut z = 0u64;
+        for i in 0..5 {
+            let byte = self.array::<1>(what)?[0];
+            z |= u64::from(byte & 0x7f) << (7 * i);
+            if byte & 0x80 == 0 {
+                // One encoding per number: no trailing zero groups.
+                if byte == 0 && i > 0 {
+                    return Err(ModelFileError::Varint(what));
+                }
+                let magnitude = (z >> 1) as i64;
+                return Ok(if z & 1 == 0 { magnitude } else { -magnitude - 1 });
+            }
+        }
+        Err(ModelFileError::Varint(what))
     }
 }
 
@@ -397,6 +527,88 @@ mod tests {
         let crc = crc32fast::hash(&bytes[..body]);
         bytes[body..].copy_from_slice(&crc.to_le_bytes());
         bytes
+    }
+
+    #[test]
+    fn version_2_holds_the_same_model_as_version_1_in_fewer_bytes() {
+        let model = QuantizedModel::from_bytes(SEED).expect("seed loads");
+        let v1 = model.to_bytes_version(MODEL_VERSION_FIXED);
+        assert_eq!(v1, SEED, "version 1 is written byte for byte as before");
+        let v2 = model.to_bytes();
+        assert_eq!(u16::from_le_bytes([v2[8], v2[9]]), MODEL_VERSION);
+        let back = QuantizedModel::from_bytes(&v2).expect("version 2 loads");
+        assert_eq!(back.to_bytes_version(MODEL_VERSION_FIXED), v1);
+        assert_eq!(back.to_bytes(), v2);
+        assert!(v2.len() * 2 < v1.len(), "{} vs {} bytes", v2.len(), v1.len());
+    }
+
+    #[test]
+    fn varints_round_trip_at_their_extremes_and_refuse_malformed_bytes() {
+        let values = [0, 1, -1, 63, -64, 64, i64::from(i32::MAX), i64::from(i32::MIN)];
+        let mut w = Writer {
+            out: Vec::new(),
+            compact: true,
+        };
+        for v in values {
+            w.varint(v);
+        }
+        w.varint(1 << 32);
+        w.varint(-(1 << 32));
+        let mut r = Reader {
+            bytes: &w.out,
+            at: 0,
+            compact: true,
+        };
+        for v in values {
+            assert_eq!(r.varint("test").expect("varint"), v);
+        }
+        assert_eq!(r.varint("test").expect("2^32"), 1 << 32);
+        assert_eq!(r.varint("test").expect("-2^32"), -(1 << 32));
+        assert_eq!(r.at, w.out.len());
+
+        let read = |bytes: &[u8]| {
+            Reader {
+                bytes,
+                at: 0,
+                compact: true,
+            }
+            .varint("test")
+        };
+        assert!(matches!(read(&[0x80, 0x00]), Err(ModelFileError::Varint(_))));
+        assert!(matches!(read(&[0xff; 6]), Err(ModelFileError::Varint(_))));
+        assert!(matches!(read(&[0x80]), Err(ModelFileError::Truncated(_))));
+        let big = {
+            let mut w = Writer {
+                out: Vec::new(),
+                compact: true,
+            };
+            w.varint(1 << 31);
+            w.out
+        };
+        let mut r = Reader {
+            bytes: &big,
+            at: 0,
+            compact: true,
+        };
+        assert!(matches!(r.i32s(1, "test"), Err(ModelFileError::Varint(_))));
+    }
+
+    #[test]
+    fn tables_are_coded_as_differences() {
+        let table: Vec<i32> = (0..LUT_LEN as i32).map(|i| (i - 2048) * 1000 + i % 3).collect();
+        let mut w = Writer {
+            out: Vec::new(),
+            compact: true,
+        };
+        w.table(&table);
+        // A near-linear table: one byte an entry after the first two.
+        assert!(w.out.len() < LUT_LEN + 8, "{} bytes", w.out.len());
+        let mut r = Reader {
+            bytes: &w.out,
+            at: 0,
+            compact: true,
+        };
+        assert_eq!(r.table(LUT_LEN, "test").expect("table"), table);
     }
 
     #[test]

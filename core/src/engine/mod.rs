@@ -23,7 +23,7 @@ mod tests;
 use crate::coder::FrequencyTable;
 use crate::predictor::{ModelFingerprint, PredictError, Predictor};
 
-pub use file::{MODEL_MAGIC, MODEL_VERSION, ModelFileError};
+pub use file::{MODEL_MAGIC, MODEL_VERSION, MODEL_VERSION_FIXED, ModelFileError};
 pub use forward::RecurrentState;
 use forward::{States, Workspace};
 use kernels::WideLinear;
