@@ -16,6 +16,7 @@ pub mod container;
 pub mod engine;
 #[cfg(feature = "gpu")]
 pub mod gpu;
+pub mod mixing;
 pub mod predictor;
 pub mod rng;
 #[cfg(any(test, feature = "testing"))]

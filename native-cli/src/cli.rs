@@ -39,6 +39,9 @@ pub enum Command {
     Eval(EvalArgs),
     /// Turn a float checkpoint into an integer model file (.boam).
     Quantize(QuantizeArgs),
+    /// Rewrite an integer model file (.boam) in another model format version: 2 (compact,
+    /// the default) or 1 (for older readers). The model is the same; its fingerprint is not.
+    ConvertModel(ConvertModelArgs),
     /// Compress a file with an integer model.
     Compress(CompressArgs),
     /// Decompress a .boa file.
@@ -79,6 +82,10 @@ pub struct HardwareArgs {
     /// Train in fp32, bf16 or fp16 (overrides the experiment's `precision`).
     #[arg(long)]
     pub precision: Option<Precision>,
+    /// Train for at most SECONDS, stopping at a step boundary (overrides the experiment's
+    /// `training.time_budget_s`; `epochs` becomes an upper bound).
+    #[arg(long, value_name = "SECONDS")]
+    pub time_budget: Option<f64>,
 }
 
 impl HardwareArgs {
@@ -89,6 +96,9 @@ impl HardwareArgs {
         }
         if let Some(precision) = self.precision {
             experiment.precision = precision;
+        }
+        if let Some(seconds) = self.time_budget {
+            experiment.training.time_budget_s = Some(seconds);
         }
     }
 }
@@ -204,6 +214,21 @@ pub struct QuantizeArgs {
     /// No progress bar.
     #[arg(long)]
     pub no_progress: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertModelArgs {
+    /// The integer model (.boam), any version this build reads.
+    pub input: PathBuf,
+    /// Where to write the converted model.
+    #[arg(long, short)]
+    pub output: PathBuf,
+    /// The model format version to write: 2 (compact) or 1.
+    #[arg(long, default_value_t = boa_core::engine::MODEL_VERSION, value_parser = clap::value_parser!(u16).range(1..=2))]
+    pub version: u16,
+    /// Replace an existing output file.
+    #[arg(long, short)]
+    pub force: bool,
 }
 
 /// Where `compress` and `decompress` write, zstd-style.

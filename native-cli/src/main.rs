@@ -53,6 +53,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => model_cmds::import(&args),
         Command::Eval(args) => eval::eval(&args),
         Command::Quantize(args) => model_cmds::quantize(&args),
+        Command::ConvertModel(args) => model_cmds::convert(&args),
         Command::Compress(args) => codec_cmds::compress(&args),
         Command::Decompress(args) => codec_cmds::decompress(&args),
         Command::Verify(args) => codec_cmds::verify(&args),

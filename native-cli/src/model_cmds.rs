@@ -15,7 +15,9 @@ use std::io::{Read, Write};
 use boa_core::ModelFingerprint;
 use boa_core::quantize::QuantizeOptions;
 
-use crate::cli::{ImportArgs, QuantizeArgs};
+use boa_core::engine::QuantizedModel;
+
+use crate::cli::{ConvertModelArgs, ImportArgs, QuantizeArgs};
 use crate::progress::bytes_bar;
 
 /// The CPU device, 32-bit floats: float inference happens there.
@@ -55,6 +57,29 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
         config.num_layers,
         config.parameter_count(),
         args.output.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn convert(args: &ConvertModelArgs) -> anyhow::Result<ExitCode> {
+    let input = std::fs::read(&args.input)
+        .with_context(|| format!("cannot read {}", args.input.display()))?;
+    let model = QuantizedModel::from_bytes(&input)
+        .with_context(|| format!("{} is not a usable model", args.input.display()))?;
+    let bytes = model.to_bytes_version(args.version);
+    crate::io::write_atomically(&args.output, args.force, |out| {
+        out.write_all(&bytes)?;
+        Ok(())
+    })?;
+    eprintln!(
+        "wrote {} (model format {}, {} bytes, fingerprint {}) from {} ({} bytes, fingerprint {})",
+        args.output.display(),
+        args.version,
+        bytes.len(),
+        ModelFingerprint::of_bytes(&bytes).short(),
+        args.input.display(),
+        input.len(),
+        ModelFingerprint::of_bytes(&input).short()
     );
     Ok(ExitCode::SUCCESS)
 }
