@@ -446,7 +446,9 @@ impl<'a> Reader<'a> {
                 return Err(ModelFileError::Truncated(what));
             }
             return (0..n)
-                .map(|_| i32::try_from(self.varint(what)?).map_err(|_| ModelFileError::Varint(what)))
+                .map(|_| {
+                    i32::try_from(self.varint(what)?).map_err(|_| ModelFileError::Varint(what))
+                })
                 .collect();
         }
         let bytes = self.take(
@@ -487,7 +489,11 @@ impl<'a> Reader<'a> {
                     return Err(ModelFileError::Varint(what));
                 }
                 let magnitude = (z >> 1) as i64;
-                return Ok(if z & 1 == 0 { magnitude } else { -magnitude - 1 });
+                return Ok(if z & 1 == 0 {
+                    magnitude
+                } else {
+                    -magnitude - 1
+                });
             }
         }
         Err(ModelFileError::Varint(what))
@@ -539,12 +545,26 @@ mod tests {
         let back = QuantizedModel::from_bytes(&v2).expect("version 2 loads");
         assert_eq!(back.to_bytes_version(MODEL_VERSION_FIXED), v1);
         assert_eq!(back.to_bytes(), v2);
-        assert!(v2.len() * 2 < v1.len(), "{} vs {} bytes", v2.len(), v1.len());
+        assert!(
+            v2.len() * 2 < v1.len(),
+            "{} vs {} bytes",
+            v2.len(),
+            v1.len()
+        );
     }
 
     #[test]
     fn varints_round_trip_at_their_extremes_and_refuse_malformed_bytes() {
-        let values = [0, 1, -1, 63, -64, 64, i64::from(i32::MAX), i64::from(i32::MIN)];
+        let values = [
+            0,
+            1,
+            -1,
+            63,
+            -64,
+            64,
+            i64::from(i32::MAX),
+            i64::from(i32::MIN),
+        ];
         let mut w = Writer {
             out: Vec::new(),
             compact: true,
@@ -574,7 +594,10 @@ mod tests {
             }
             .varint("test")
         };
-        assert!(matches!(read(&[0x80, 0x00]), Err(ModelFileError::Varint(_))));
+        assert!(matches!(
+            read(&[0x80, 0x00]),
+            Err(ModelFileError::Varint(_))
+        ));
         assert!(matches!(read(&[0xff; 6]), Err(ModelFileError::Varint(_))));
         assert!(matches!(read(&[0x80]), Err(ModelFileError::Truncated(_))));
         let big = {
@@ -595,7 +618,9 @@ mod tests {
 
     #[test]
     fn tables_are_coded_as_differences() {
-        let table: Vec<i32> = (0..LUT_LEN as i32).map(|i| (i - 2048) * 1000 + i % 3).collect();
+        let table: Vec<i32> = (0..LUT_LEN as i32)
+            .map(|i| (i - 2048) * 1000 + i % 3)
+            .collect();
         let mut w = Writer {
             out: Vec::new(),
             compact: true,

@@ -193,7 +193,13 @@ fn a_time_budget_stops_at_a_step_and_still_writes_the_final_model() {
     assert!(!report.epochs[0].complete);
     assert!(report.epochs[0].checkpoint.is_none());
     assert_eq!(report.steps, 1);
-    assert!(report.final_checkpoint.expect("final").join("model.bpk").is_file());
+    assert!(
+        report
+            .final_checkpoint
+            .expect("final")
+            .join("model.bpk")
+            .is_file()
+    );
     assert!(checkpoint::newest(&config.checkpoint_dir()).is_none());
     assert!(steps.time_left.iter().all(|left| left.is_some()));
 }

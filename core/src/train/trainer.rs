@@ -265,9 +265,12 @@ impl<'a> Run<'a> {
         let by_time = self.budget.map_or(0.0, |budget| {
             self.started.elapsed().as_secs_f64() / budget.as_secs_f64()
         });
-        training
-            .lr_schedule
-            .rate(training.lr, by_steps.max(by_time), done + 1, training.warmup_steps)
+        training.lr_schedule.rate(
+            training.lr,
+            by_steps.max(by_time),
+            done + 1,
+            training.warmup_steps,
+        )
     }
 
     /// Remembers this run's model if `val_bpb` is the best so far.
@@ -405,7 +408,11 @@ impl<'a> Run<'a> {
 
     /// The weights `final/` gets, and their epoch (`training.final_model`).
     fn final_weights(&mut self) -> Result<(BoaBytePredictor, Option<usize>), TrainError> {
-        let last_epoch = self.reports.last().map(|r| r.epoch).or(Some(self.progress.epoch));
+        let last_epoch = self
+            .reports
+            .last()
+            .map(|r| r.epoch)
+            .or(Some(self.progress.epoch));
         if self.experiment.training.final_model == FinalModel::Last {
             return Ok((self.model.clone(), last_epoch));
         }
