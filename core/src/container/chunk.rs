@@ -288,9 +288,25 @@ fn decode_in_lock_step<P: Predictor>(
 }
 
 /// Decodes `jobs`: the range-coded ones in groups of `lanes` chunks, the groups in
-/// parallel; the stored ones by checking their CRC-32. Returns the chunks' bytes in
-/// order, or the first error in chunk order.
+/// parallel; the stored ones by checking their CRC-32. With `mixing` (the header's flag)
+/// the predictor's tables are mixed as [`super::compress`] mixed them. Returns the
+/// chunks' bytes in order, or the first error in chunk order.
 pub(crate) fn decode_chunks<P: Predictor>(
+    predictor: &P,
+    jobs: &[ChunkJob<'_>],
+    lanes: usize,
+    mixing: bool,
+) -> Result<Vec<Vec<u8>>, ContainerError> {
+    if mixing {
+        let lanes = lanes.min(crate::mixing::MAX_LANES);
+        decode_chunks_with(&crate::mixing::Mixing::new(predictor), jobs, lanes)
+    } else {
+        decode_chunks_with(predictor, jobs, lanes)
+    }
+}
+
+/// [`decode_chunks`] with `predictor` already wrapped as the file asks.
+fn decode_chunks_with<P: Predictor>(
     predictor: &P,
     jobs: &[ChunkJob<'_>],
     lanes: usize,

@@ -8,6 +8,7 @@ use super::format::{
     ChunkKind, DEFAULT_CHUNK_LEN, FORMAT_VERSION, Footer, Header, MAX_MODEL_LEN, RecordHeader,
     TAG_END, validate_chunk_len,
 };
+use crate::mixing::Mixing;
 use crate::predictor::{ModelFingerprint, Predictor};
 
 /// How to compress.
@@ -25,6 +26,11 @@ pub struct CompressOptions<'a> {
     /// default), so that no file exceeds [`super::max_file_len`]. `false` codes every
     /// chunk: for measuring the coder, and for golden files that must exercise it.
     pub store_incompressible: bool,
+    /// Mix the predictor's tables with adaptive context models ([`crate::mixing`]) and
+    /// set the header's [`super::format::FLAG_MIXING`], so that decoders mix the same way.
+    /// Off by default: it costs time, and pays on data that drifts from what the model
+    /// learnt (`docs/quality.md`).
+    pub mixing: bool,
 }
 
 impl Default for CompressOptions<'_> {
@@ -34,6 +40,7 @@ impl Default for CompressOptions<'_> {
             batch_chunks: 0,
             embedded_model: None,
             store_incompressible: true,
+            mixing: false,
         }
     }
 }
@@ -59,6 +66,21 @@ pub struct CompressSummary {
 /// # Errors
 /// Invalid options, a model that does not match the predictor, I/O and predictor errors.
 pub fn compress<P: Predictor>(
+    predictor: &P,
+    input: impl Read,
+    output: impl Write,
+    options: &CompressOptions<'_>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<CompressSummary, ContainerError> {
+    if options.mixing {
+        compress_with(&Mixing::new(predictor), input, output, options, progress)
+    } else {
+        compress_with(predictor, input, output, options, progress)
+    }
+}
+
+/// [`compress`] with `predictor` already wrapped as `options.mixing` asks.
+fn compress_with<P: Predictor>(
     predictor: &P,
     input: impl Read,
     output: impl Write,
@@ -186,6 +208,7 @@ fn write_header<P: Predictor>(
     let header = Header {
         version: FORMAT_VERSION,
         embedded_model: options.embedded_model.is_some(),
+        mixing: options.mixing,
         chunk_len: options.chunk_len,
         fingerprint,
     };

@@ -128,7 +128,7 @@ impl<R: Read> StreamDecoder<R> {
                     stream: &record.stream,
                 })
                 .collect();
-            for chunk in decode_chunks(predictor, &jobs, options.lanes())? {
+            for chunk in decode_chunks(predictor, &jobs, options.lanes(), self.header.mixing)? {
                 output.write_all(&chunk)?;
                 original_len += chunk.len() as u64;
             }

@@ -21,6 +21,12 @@ pub const HEADER_LEN: u64 = 52;
 pub const FOOTER_LEN: u64 = 32;
 /// Header flag: a model file follows the header.
 pub const FLAG_EMBEDDED_MODEL: u16 = 1;
+/// Header flag: the chunks were coded with the neural tables mixed with context models
+/// ([`crate::mixing`], `docs/engine.md`, "Context mixing"). A reader that does not know
+/// the flag refuses the file ([`ContainerError::UnknownFlags`]) rather than decode it wrongly.
+pub const FLAG_MIXING: u16 = 2;
+/// Every header flag this build knows.
+const KNOWN_FLAGS: u16 = FLAG_EMBEDDED_MODEL | FLAG_MIXING;
 /// Largest chunk length, 16 MiB: bounds the memory one chunk needs.
 pub const MAX_CHUNK_LEN: u32 = 1 << 24;
 /// Chunk length used when none is chosen, by the library and every command: 256 KiB.
@@ -95,6 +101,8 @@ pub struct Header {
     pub version: u16,
     /// Whether a model file follows the header.
     pub embedded_model: bool,
+    /// Whether the chunks were coded with context mixing ([`FLAG_MIXING`]).
+    pub mixing: bool,
     /// Bytes per chunk (the last chunk may be shorter), `1..=MAX_CHUNK_LEN`.
     pub chunk_len: u32,
     /// The model the chunks were coded with.
@@ -116,7 +124,7 @@ impl Header {
             FLAG_EMBEDDED_MODEL
         } else {
             0
-        };
+        } | if self.mixing { FLAG_MIXING } else { 0 };
         bytes[10..12].copy_from_slice(&flags.to_le_bytes());
         bytes[12..16].copy_from_slice(&self.chunk_len.to_le_bytes());
         bytes[16..48].copy_from_slice(&self.fingerprint.0);
@@ -150,7 +158,7 @@ impl Header {
             });
         }
         let flags = u16_at(&bytes, 10);
-        if flags & !FLAG_EMBEDDED_MODEL != 0 {
+        if flags & !KNOWN_FLAGS != 0 {
             return Err(ContainerError::UnknownFlags { flags });
         }
         check_crc("header", &bytes[0..48], u32_at(&bytes, 48))?;
@@ -161,6 +169,7 @@ impl Header {
         Ok(Self {
             version,
             embedded_model: flags & FLAG_EMBEDDED_MODEL != 0,
+            mixing: flags & FLAG_MIXING != 0,
             chunk_len,
             fingerprint: ModelFingerprint(fingerprint),
         })

@@ -250,7 +250,8 @@ impl<R: Read + Seek> BoaFile<R> {
                 stream: &record.payload,
             })
             .collect();
-        let decoded: Vec<u8> = decode_chunks(predictor, &jobs, options.lanes())?.concat();
+        let decoded: Vec<u8> =
+            decode_chunks(predictor, &jobs, options.lanes(), self.header.mixing)?.concat();
         let skip = (range.start - first as u64 * chunk_len) as usize;
         Ok(decoded[skip..skip + (range.end - range.start) as usize].to_vec())
     }

@@ -434,6 +434,95 @@ fn version_1_files_decode_and_refuse_stored_records() {
     ));
 }
 
+fn mixing_options(chunk_len: u32) -> CompressOptions<'static> {
+    CompressOptions {
+        mixing: true,
+        ..options(chunk_len)
+    }
+}
+
+#[test]
+fn mixed_files_round_trip_by_stream_and_by_range_and_set_the_flag() {
+    let model = AdaptiveOrder1::default();
+    let data = sample(9000, 11);
+    let plain = compress_to_vec(&model, &data, &options(2048)).expect("compress");
+    let mixed = compress_to_vec(&model, &data, &mixing_options(2048)).expect("compress");
+    assert_eq!(u16::from_le_bytes([plain[10], plain[11]]), 0);
+    assert_eq!(
+        u16::from_le_bytes([mixed[10], mixed[11]]),
+        format::FLAG_MIXING
+    );
+    assert!(
+        mixed.len() < plain.len(),
+        "{} vs {}",
+        mixed.len(),
+        plain.len()
+    );
+    for lanes in [1, 3, 16] {
+        let options = DecompressOptions {
+            lanes,
+            ..DecompressOptions::default()
+        };
+        assert_eq!(
+            decompress_to_vec(&model, &mixed, &options).expect("decodes"),
+            data
+        );
+    }
+    let mut file = BoaFile::open(Cursor::new(&mixed)).expect("open");
+    assert!(file.header().mixing);
+    let range = file
+        .decode_range(&model, 3000..7000, &DecompressOptions::default())
+        .expect("range");
+    assert_eq!(range, &data[3000..7000]);
+}
+
+#[test]
+fn mixed_files_do_not_depend_on_the_batch_and_decode_only_with_mixing() {
+    let model = AdaptiveOrder1::default();
+    let data = sample(7000, 12);
+    let reference = compress_to_vec(&model, &data, &mixing_options(1000)).expect("compress");
+    for batch_chunks in [1, 2, 7] {
+        let options = CompressOptions {
+            batch_chunks,
+            ..mixing_options(1000)
+        };
+        assert_eq!(
+            compress_to_vec(&model, &data, &options).expect("compress"),
+            reference
+        );
+    }
+    // Clearing the flag (and fixing the header's CRC) decodes without mixing: the chunk
+    // checksums catch it rather than yield wrong bytes.
+    let mut unflagged = reference.clone();
+    set_flags(&mut unflagged, 0);
+    assert!(matches!(
+        decompress_to_vec(&model, &unflagged, &DecompressOptions::default()),
+        Err(ContainerError::ChunkChecksum { .. } | ContainerError::Coder { .. })
+    ));
+}
+
+#[test]
+fn unknown_header_flags_are_refused() {
+    let model = AdaptiveOrder1::default();
+    let mut boa = compress_to_vec(&model, b"flags", &mixing_options(64)).expect("compress");
+    set_flags(&mut boa, format::FLAG_MIXING | 4);
+    assert!(matches!(
+        decompress_to_vec(&model, &boa, &DecompressOptions::default()),
+        Err(ContainerError::UnknownFlags { flags: 6 })
+    ));
+    assert!(matches!(
+        BoaFile::open(Cursor::new(&boa)),
+        Err(ContainerError::UnknownFlags { flags: 6 })
+    ));
+}
+
+/// Rewrites the header's flags field and its CRC.
+fn set_flags(boa: &mut [u8], flags: u16) {
+    boa[10..12].copy_from_slice(&flags.to_le_bytes());
+    let crc = crc32fast::hash(&boa[..48]);
+    boa[48..52].copy_from_slice(&crc.to_le_bytes());
+}
+
 /// Rewrites the header's version field and its CRC.
 fn set_version(boa: &mut [u8], version: u16) {
     boa[8..10].copy_from_slice(&version.to_le_bytes());

@@ -168,6 +168,7 @@ mod model_tests {
             batch_chunks,
             embedded_model: None,
             store_incompressible: false,
+            mixing: false,
         };
         let reference = compress_to_vec(engine, &data, &options(1)).expect("compresses");
         for threads in [1, 2] {

@@ -28,7 +28,7 @@ pub fn update(counter: u32, bit: bool, limit: u32) -> u32 {
     let n = counter & 1023;
     let p = (counter >> 10) as i32;
     let target = if bit { (1 << 22) - 1 } else { 0 };
-    let step = ((target - p) >> 6) * reciprocal(n) >> 9;
+    let step = (((target - p) >> 6) * reciprocal(n)) >> 9;
     let p = (p + step).clamp(0, (1 << 22) - 1) as u32;
     (p << 10) | (n + 1).min(limit)
 }

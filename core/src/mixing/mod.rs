@@ -26,6 +26,11 @@ use crate::predictor::{ModelFingerprint, PredictError, Predictor};
 use logistic::StretchTable;
 use state::MixState;
 
+/// Most lanes stepped together with context mixing, when coding or decoding: each lane
+/// holds ≈ 29 MB of context tables, so 4 lanes per thread bound the memory while the
+/// neural engine still batches. Lanes never change the coded bytes.
+pub const MAX_LANES: usize = 4;
+
 /// A predictor whose tables are `inner`'s mixed with context models.
 pub struct Mixing<'p, P> {
     inner: &'p P,
@@ -104,7 +109,7 @@ impl<P: Predictor> Predictor for Mixing<'_, P> {
     }
 
     fn lock_step_lanes(&self) -> usize {
-        self.inner.lock_step_lanes()
+        self.inner.lock_step_lanes().min(MAX_LANES)
     }
 
     fn chunk_tables(
