@@ -176,7 +176,7 @@ function showInfo(name, info) {
       ? `, ${number(info.storedChunks)} stored as they are (the model does not predict them)` : ""}`],
     ["model", `${info.fingerprint.slice(0, 16)}… ${info.embeddedModelBytes === null
       ? "(not embedded)" : `(embedded, ${number(info.embeddedModelBytes)} bytes)`}`],
-    ["format", `.boa version ${info.version}; header, index and footer checksums ok`],
+    ["format", `.boa version ${info.version}${info.mixing ? ", coded with context mixing" : ""}; header, index and footer checksums ok`],
     ["decoder", info.decoder],
   ];
   $("info").replaceChildren(...rows.flatMap(([key, value]) => {

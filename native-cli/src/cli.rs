@@ -178,6 +178,10 @@ pub struct EvalArgs {
     /// Chunk length in bytes (as `boa compress`).
     #[arg(long, default_value_t = DEFAULT_CHUNK_LEN)]
     pub chunk_len: u32,
+    /// Measure with context mixing (as `boa compress --mixing`); the report adds the
+    /// network's own figure.
+    #[arg(long)]
+    pub mixing: bool,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -269,6 +273,11 @@ pub struct CompressArgs {
     /// Store the model in the file, so that it decompresses without it.
     #[arg(long)]
     pub embed_model: bool,
+    /// Mix the model's predictions with adaptive integer context models as it codes
+    /// (order 0–6, record and match models): smaller files on data that drifts from what
+    /// the model learnt, at some speed (docs/engine.md, "Context mixing").
+    #[arg(long)]
+    pub mixing: bool,
     /// Chunk length in bytes (chunks are coded independently, in parallel).
     #[arg(long, default_value_t = DEFAULT_CHUNK_LEN)]
     pub chunk_len: u32,
@@ -307,6 +316,9 @@ pub struct VerifyArgs {
     /// Chunk length in bytes.
     #[arg(long, default_value_t = DEFAULT_CHUNK_LEN)]
     pub chunk_len: u32,
+    /// Code with context mixing (as `boa compress --mixing`).
+    #[arg(long)]
+    pub mixing: bool,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -403,6 +415,9 @@ pub struct RunArgs {
     /// Only run the baseline compressors (xz, zlib, zstd, brotli) on the file to compress.
     #[arg(long)]
     pub comparison_baseline_only: bool,
+    /// Code with context mixing (overrides the experiment's `compression.mixing`).
+    #[arg(long)]
+    pub mixing: bool,
     #[command(flatten)]
     pub engine: BackendArgs,
 }

@@ -110,6 +110,8 @@ pub struct Compression {
     pub chunk_len: u32,
     /// Where the engine runs (the bytes are the same on every backend).
     pub backend: BackendChoice,
+    /// Mix the model's tables with adaptive context models (`--mixing`).
+    pub mixing: bool,
 }
 
 pub fn compress(args: &CompressArgs) -> anyhow::Result<ExitCode> {
@@ -118,6 +120,7 @@ pub fn compress(args: &CompressArgs) -> anyhow::Result<ExitCode> {
         embed_model: args.embed_model,
         chunk_len: args.chunk_len,
         backend: args.engine.backend,
+        mixing: args.mixing,
     };
     compress_file(&args.input, &compression, &Output::from(&args.out))?;
     Ok(ExitCode::SUCCESS)
@@ -151,6 +154,7 @@ pub fn compress_file(
     let options = CompressOptions {
         chunk_len: compression.chunk_len,
         embedded_model: compression.embed_model.then_some(model_bytes.as_slice()),
+        mixing: compression.mixing,
         ..CompressOptions::default()
     };
     let bar = bytes_bar(source.len(), out.progress, "compressing");
@@ -326,6 +330,7 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot read {}", args.input.display()))?;
     let options = CompressOptions {
         chunk_len: args.chunk_len,
+        mixing: args.mixing,
         ..CompressOptions::default()
     };
     let started = Instant::now();

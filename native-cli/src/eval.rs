@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use boa_core::container::{CompressOptions, compress_to_vec, cross_entropy_bpb};
+use boa_core::mixing::Mixing;
 use boa_core::predictor::Predictor;
 use boa_core::quantize::float_chunked_bpb;
 use serde::Serialize;
@@ -34,6 +35,8 @@ pub struct Evaluation<'a> {
     pub plots: Option<&'a Path>,
     /// Where the integer engine runs (the figures are the same on every backend).
     pub backend: BackendChoice,
+    /// Measure the engine with context mixing, as `compress --mixing` codes.
+    pub mixing: bool,
 }
 
 /// `boa eval`'s figures. Bits per byte (bpb) are averages over the whole file, every
@@ -59,8 +62,13 @@ pub struct EvalReport {
 pub struct EngineFigures {
     /// Where the engine ran: `CPU` or `GPU (adapter)`.
     pub backend: String,
-    /// The engine's cross-entropy: what an ideal coder would spend.
+    /// Whether the engine's tables were mixed with context models (`--mixing`).
+    pub mixing: bool,
+    /// The engine's cross-entropy: what an ideal coder would spend (mixed, with `--mixing`).
     pub engine_bpb: f64,
+    /// With `--mixing`: the network's own cross-entropy, without the context models.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub neural_bpb: Option<f64>,
     /// The file as `.boa` with every chunk coded (none stored).
     pub coded_bytes: usize,
     /// `coded_bytes` in bits per input byte.
@@ -101,6 +109,7 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<ExitCode> {
         progress: !args.no_progress,
         plots: args.plots.as_deref(),
         backend: args.engine.backend,
+        mixing: args.mixing,
     })?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -198,21 +207,30 @@ fn engine_report(
     // With plots, one pass over the file gives both the charts and the bits per byte.
     let (engine_bpb, charts) = match job.plots {
         Some(dir) => {
-            let predictions =
-                with_predictor!(backend, |p| engine_predictions(p, bytes, chunk_len))?;
+            let predictions = with_predictor!(backend, |p| engine_predictions(
+                p, bytes, chunk_len, job.mixing
+            ))?;
             let bpb =
                 predictions.iter().map(|p| p.bits).sum::<f64>() / predictions.len().max(1) as f64;
             (bpb, Some(write_eval_plots(&predictions, dir, job.file)?))
         }
         None => (
-            with_predictor!(backend, |p| cross_entropy_bpb(p, bytes, chunk_len))?,
+            with_predictor!(backend, |p| engine_bpb(p, bytes, chunk_len, job.mixing))?,
             None,
         ),
+    };
+    let neural_bpb = if job.mixing {
+        Some(with_predictor!(backend, |p| cross_entropy_bpb(
+            p, bytes, chunk_len
+        ))?)
+    } else {
+        None
     };
     // Every chunk coded: this measures the coder against the engine's ideal cost.
     let options = CompressOptions {
         chunk_len: job.chunk_len,
         store_incompressible: false,
+        mixing: job.mixing,
         ..CompressOptions::default()
     };
     let packed = with_predictor!(backend, |p| compress_to_vec(p, bytes, &options))?;
@@ -226,7 +244,9 @@ fn engine_report(
     let (top1_accuracy, plots) = charts.unzip();
     Ok(EngineFigures {
         backend: backend.describe(),
+        mixing: job.mixing,
         engine_bpb,
+        neural_bpb,
         coded_bytes: packed.len(),
         coded_bpb,
         ratio: bytes.len() as f64 / packed.len().max(1) as f64,
@@ -261,9 +281,37 @@ fn write_eval_plots(
     Ok((top1, paths))
 }
 
+/// The engine's cross-entropy in chunks of `chunk_len`, its tables mixed if `mixing`.
+fn engine_bpb<P: Predictor>(
+    engine: &P,
+    bytes: &[u8],
+    chunk_len: usize,
+    mixing: bool,
+) -> Result<f64, boa_core::ContainerError> {
+    if mixing {
+        cross_entropy_bpb(&Mixing::new(engine), bytes, chunk_len)
+    } else {
+        cross_entropy_bpb(engine, bytes, chunk_len)
+    }
+}
+
 /// What the engine predicted for every byte, in chunks of `chunk_len` (as `boa compress`
-/// codes them), the chunks in parallel.
+/// codes them, mixed if `mixing`), the chunks in parallel.
 fn engine_predictions<P: Predictor>(
+    engine: &P,
+    bytes: &[u8],
+    chunk_len: usize,
+    mixing: bool,
+) -> anyhow::Result<Vec<Prediction>> {
+    if mixing {
+        chunk_predictions(&Mixing::new(engine), bytes, chunk_len)
+    } else {
+        chunk_predictions(engine, bytes, chunk_len)
+    }
+}
+
+/// [`engine_predictions`] of a predictor as it is.
+fn chunk_predictions<P: Predictor>(
     engine: &P,
     bytes: &[u8],
     chunk_len: usize,

@@ -16,6 +16,8 @@ struct Report {
     file: String,
     file_bytes: u64,
     format_version: u16,
+    /// Whether the chunks were coded with context mixing (header flag 2).
+    mixing: bool,
     model_fingerprint: String,
     embedded_model_bytes: Option<u64>,
     original_bytes: u64,
@@ -88,6 +90,7 @@ fn build_report<R: std::io::Read + std::io::Seek>(
         file: name.to_string(),
         file_bytes: boa.file_len(),
         format_version: header.version,
+        mixing: header.mixing,
         model_fingerprint: header.fingerprint.to_string(),
         embedded_model_bytes,
         original_bytes: original,
@@ -130,7 +133,12 @@ fn print_table(r: &Report) {
         None => format!("{} (not embedded)", r.model_fingerprint),
     };
     println!("file          {} ({} bytes)", r.file, group(r.file_bytes));
-    println!("format        .boa version {}", r.format_version);
+    let mixing = if r.mixing {
+        ", coded with context mixing"
+    } else {
+        ""
+    };
+    println!("format        .boa version {}{mixing}", r.format_version);
     println!("model         {model}");
     println!("original      {} bytes", group(r.original_bytes));
     println!(

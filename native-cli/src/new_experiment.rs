@@ -382,6 +382,7 @@ fn questionnaire(
         compression: Some(CompressionSection {
             chunks_count: (chunks_count > 0).then_some(chunks_count),
             file_to_compress: Some(file_to_compress),
+            mixing: false,
         }),
     })
 }

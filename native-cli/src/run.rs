@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use boa_core::container::MAX_CHUNK_LEN;
-use boa_core::train::ExperimentConfig;
+use boa_core::train::{CompressionSection, ExperimentConfig};
 
 use crate::baseline::{measure_baselines, print_table};
 use crate::cli::{DEFAULT_CHUNK_LEN, RunArgs};
@@ -62,6 +62,14 @@ struct Plan {
 }
 
 impl Plan {
+    /// Whether to code with context mixing: `--mixing` or `compression.mixing`.
+    fn mixing(&self) -> bool {
+        self.experiment
+            .compression
+            .as_ref()
+            .is_some_and(|c| c.mixing)
+    }
+
     fn file_to_compress(&self) -> PathBuf {
         self.experiment
             .compression
@@ -99,6 +107,12 @@ fn plan(args: &RunArgs) -> anyhow::Result<Plan> {
         args.hardware.apply(experiment);
         if let Some(path) = &args.model_path {
             experiment.model_path = Some(path.clone());
+        }
+        if args.mixing {
+            experiment
+                .compression
+                .get_or_insert_with(CompressionSection::default)
+                .mixing = true;
         }
     })?;
     let model_path = experiment.checkpoint_dir();
@@ -266,6 +280,7 @@ fn compress(plan: &Plan) -> anyhow::Result<u64> {
         embed_model: false,
         chunk_len: chunk_len(plan, len),
         backend: plan.backend,
+        mixing: plan.mixing(),
     };
     compress_file(&input, &compression, &output_to(plan.compressed(), plan))?;
     Ok(len)
@@ -347,6 +362,7 @@ fn evaluate(plan: &Plan) -> anyhow::Result<()> {
         progress: plan.progress,
         plots: Some(&plots),
         backend: plan.backend,
+        mixing: plan.mixing(),
     };
     crate::eval::evaluate(&job)?.print(&file);
     Ok(())

@@ -385,6 +385,76 @@ fn quantize_compress_decompress_verify_and_eval() {
 }
 
 #[test]
+fn mixing_compresses_smaller_decodes_by_its_flag_and_is_measured_by_eval() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("records.bin");
+    // Records of 12 bytes whose fields drift: what the context models follow.
+    let original: Vec<u8> = (0..2000u32)
+        .flat_map(|i| {
+            let mut record = [0u8; 12];
+            record[..4].copy_from_slice(&(i / 7).to_le_bytes());
+            record[4..8].copy_from_slice(&(1000 + i % 13).to_le_bytes());
+            record[8..].copy_from_slice(&(i.wrapping_mul(2_654_435_761) >> 28).to_le_bytes());
+            record
+        })
+        .collect();
+    std::fs::write(&data, &original).expect("write");
+    let model = quantized_fixture(dir.path(), &data);
+    let compressed = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        boa()
+            .args(["compress", "--no-progress", "-q", "-m"])
+            .arg(&model)
+            .arg(&data)
+            .arg("-o")
+            .arg(&out)
+            .args(extra)
+            .assert()
+            .success();
+        out
+    };
+    let plain = compressed("plain.boa", &[]);
+    let mixed = compressed("mixed.boa", &["--mixing"]);
+    let len = |path: &std::path::Path| std::fs::metadata(path).expect("stat").len();
+    assert!(
+        len(&mixed) < len(&plain),
+        "{} vs {}",
+        len(&mixed),
+        len(&plain)
+    );
+    boa()
+        .arg("info")
+        .arg(&mixed)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("coded with context mixing"));
+    // The flag, not the command line, tells decompress to mix.
+    let restored = dir.path().join("restored.bin");
+    boa()
+        .args(["decompress", "--no-progress", "-m"])
+        .arg(&model)
+        .arg(&mixed)
+        .arg("-o")
+        .arg(&restored)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(&restored).expect("read"), original);
+    let output = boa()
+        .args(["eval", "--json", "--no-progress", "--mixing", "-m"])
+        .arg(&model)
+        .arg(&data)
+        .output()
+        .expect("run");
+    assert!(output.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(report["mixing"], true);
+    let mixed_bpb = report["engine_bpb"].as_f64().expect("number");
+    let neural_bpb = report["neural_bpb"].as_f64().expect("number");
+    assert!(mixed_bpb < neural_bpb, "{mixed_bpb} vs {neural_bpb}");
+    assert_eq!(report["coded_bytes"].as_u64(), Some(len(&mixed)));
+}
+
+#[test]
 fn a_file_decompressed_with_another_model_names_both() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data.bin");

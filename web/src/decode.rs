@@ -63,6 +63,8 @@ pub struct Summary {
     pub chunks: Vec<(u32, u32)>,
     /// Chunks held as they are (coding would not have made them smaller).
     pub stored_chunks: u32,
+    /// Whether the chunks were coded with context mixing (decoded the same way).
+    pub mixing: bool,
 }
 
 /// A `.boa` file read once: header, index and footer checked (checksums included), its
@@ -95,6 +97,7 @@ impl<B: AsRef<[u8]>> OpenFile<B> {
             original_bytes: file.original_len(),
             file_bytes: file.file_len(),
             chunk_len: file.header().chunk_len,
+            mixing: file.header().mixing,
             chunks: file
                 .chunks()
                 .iter()
@@ -305,6 +308,24 @@ mod tests {
                 .ok(),
             Some(0)
         );
+        let out = decompress_with("x.boa", &boa, &engine, &mut |_| {}).unwrap();
+        assert_eq!(out, INPUT);
+    }
+
+    #[test]
+    fn files_coded_with_mixing_decode_with_mixing() {
+        let engine = Engine::from_bytes(MODEL).unwrap();
+        let options = CompressOptions {
+            chunk_len: 1024,
+            store_incompressible: false,
+            mixing: true,
+            ..CompressOptions::default()
+        };
+        let boa = compress_to_vec(&engine, INPUT, &options).unwrap();
+        assert_ne!(boa, packed(false));
+        let summary = summarize("x.boa", &boa).unwrap();
+        assert!(summary.mixing);
+        assert!(!summarize("x.boa", &packed(false)).unwrap().mixing);
         let out = decompress_with("x.boa", &boa, &engine, &mut |_| {}).unwrap();
         assert_eq!(out, INPUT);
     }

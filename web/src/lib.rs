@@ -211,6 +211,7 @@ fn summary_object(summary: &Summary) -> Result<Object, JsValue> {
     set("fileBytes", JsValue::from_f64(summary.file_bytes as f64))?;
     set("chunkLen", JsValue::from(summary.chunk_len))?;
     set("storedChunks", JsValue::from(summary.stored_chunks))?;
+    set("mixing", JsValue::from(summary.mixing))?;
     let chunks = Array::new();
     for &(len, stream) in &summary.chunks {
         let chunk = Object::new();

@@ -163,7 +163,7 @@ fn is_zero(n: &usize) -> bool {
 }
 
 /// `compression:` section (BOA keys).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CompressionSection {
     /// Number of chunks to cut the file into.
@@ -172,6 +172,10 @@ pub struct CompressionSection {
     /// The file to compress (defaults to `file_path`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_to_compress: Option<PathBuf>,
+    /// Mix the model's predictions with adaptive context models while coding (not a
+    /// BOA key; `boa compress --mixing`). Default: off.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mixing: bool,
 }
 
 fn yes() -> bool {
