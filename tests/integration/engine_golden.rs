@@ -21,6 +21,8 @@ const INPUT: &str = "tests/golden/engine-input.bin";
 const OUTPUT: &str = "tests/golden/engine-input.boa";
 /// The same, written by format version 1 (before stored chunks): still decodes.
 const OUTPUT_V1: &str = "tests/golden/engine-input-v1.boa";
+/// The same input coded with context mixing (header flag bit 1).
+const OUTPUT_MIXING: &str = "tests/golden/engine-input-mixing.boa";
 const TABLES: &str = "tests/golden/engine-tables.blake3";
 /// Chunks of 1 KiB: the golden file has several chunks, a short last one included.
 const CHUNK_LEN: u32 = 1024;
@@ -84,6 +86,39 @@ fn the_engine_reproduces_its_golden_vectors() {
             },
         )
         .expect("decodes");
+        assert_eq!(decoded, input);
+    }
+}
+
+#[test]
+fn context_mixing_reproduces_its_golden_file() {
+    let engine = Engine::from_bytes(&read(MODEL)).expect("golden model loads");
+    let input = read(INPUT);
+    let options = CompressOptions {
+        chunk_len: CHUNK_LEN,
+        store_incompressible: false,
+        mixing: true,
+        ..CompressOptions::default()
+    };
+    let boa = compress_to_vec(&engine, &input, &options).expect("compresses");
+    if bless() {
+        std::fs::write(repo_root().join(OUTPUT_MIXING), &boa).expect("write golden .boa");
+    }
+    assert_eq!(
+        boa,
+        read(OUTPUT_MIXING),
+        "context mixing's .boa bytes changed"
+    );
+    assert!(
+        boa.len() < read(OUTPUT).len(),
+        "mixing pays even on the golden input"
+    );
+    for lanes in [1, 3] {
+        let options = DecompressOptions {
+            lanes,
+            batch_chunks: 0,
+        };
+        let decoded = decompress_to_vec(&engine, &boa, &options).expect("decodes");
         assert_eq!(decoded, input);
     }
 }

@@ -18,6 +18,8 @@ const MODEL: &[u8] = include_bytes!("../../tests/golden/engine-tiny.boam");
 const INPUT: &[u8] = include_bytes!("../../tests/golden/engine-input.bin");
 const OUTPUT: &[u8] = include_bytes!("../../tests/golden/engine-input.boa");
 const TABLES: &str = include_str!("../../tests/golden/engine-tables.blake3");
+/// The golden input coded with context mixing (`tests/integration/engine_golden.rs`).
+const MIXED: &[u8] = include_bytes!("../../tests/golden/engine-input-mixing.boa");
 /// As in the native golden test: the first 300 tables of the first chunk.
 const HASHED_TABLES: usize = 300;
 
@@ -54,6 +56,19 @@ fn compressing_in_the_browser_gives_the_golden_bytes() {
     };
     let packed = compress_to_vec(&engine(), INPUT, &options).unwrap();
     assert_eq!(packed, OUTPUT);
+}
+
+#[wasm_bindgen_test]
+fn context_mixing_writes_and_reads_its_golden_file() {
+    let options = CompressOptions {
+        chunk_len: 1024,
+        store_incompressible: false,
+        mixing: true,
+        ..CompressOptions::default()
+    };
+    assert_eq!(compress_to_vec(&engine(), INPUT, &options).unwrap(), MIXED);
+    let out = decompress_with("engine-input-mixing.boa", MIXED, &engine(), &mut |_| {}).unwrap();
+    assert_eq!(out, INPUT);
 }
 
 #[wasm_bindgen_test]
