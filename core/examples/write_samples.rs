@@ -43,5 +43,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )?;
     std::fs::write(dir.join("format-example.boa"), example)?;
+    let mixing = CompressOptions {
+        chunk_len: 200,
+        mixing: true,
+        ..CompressOptions::default()
+    };
+    std::fs::write(
+        dir.join("context-mixing.boa"),
+        compress_to_vec(&fixed, &lines, &mixing)?,
+    )?;
     Ok(())
 }
