@@ -55,7 +55,7 @@ mod model_tests {
     use crate::container::{
         CompressOptions, DecompressOptions, compress_to_vec, decompress_to_vec,
     };
-    use crate::engine::{Engine, ModelFileError, QuantizedModel};
+    use crate::engine::{Engine, MODEL_VERSION, ModelFileError, QuantizedModel};
     use crate::model::config::ModelConfig;
     use crate::model::{BoaBytePredictor, byte_tensor};
     use crate::predictor::Predictor;
@@ -251,11 +251,12 @@ mod model_tests {
                 "flip at {at}"
             );
         }
+        let newer_version = MODEL_VERSION + 1;
         let mut newer = bytes.clone();
-        newer[8] = 2;
+        newer[8..10].copy_from_slice(&newer_version.to_le_bytes());
         assert!(matches!(
             QuantizedModel::from_bytes(&newer),
-            Err(ModelFileError::UnsupportedVersion(2))
+            Err(ModelFileError::UnsupportedVersion(v)) if v == newer_version
         ));
     }
 
