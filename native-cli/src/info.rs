@@ -16,7 +16,7 @@ struct Report {
     file: String,
     file_bytes: u64,
     format_version: u16,
-    /// Whether the chunks were coded with context mixing (header flag 2).
+    /// Whether the chunks were coded with context mixing (header flag bit 1).
     mixing: bool,
     model_fingerprint: String,
     embedded_model_bytes: Option<u64>,

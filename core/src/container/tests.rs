@@ -516,16 +516,19 @@ fn unknown_header_flags_are_refused() {
     ));
 }
 
-/// Rewrites the header's flags field and its CRC.
-fn set_flags(boa: &mut [u8], flags: u16) {
-    boa[10..12].copy_from_slice(&flags.to_le_bytes());
-    let crc = crc32fast::hash(&boa[..48]);
-    boa[48..52].copy_from_slice(&crc.to_le_bytes());
-}
-
 /// Rewrites the header's version field and its CRC.
 fn set_version(boa: &mut [u8], version: u16) {
-    boa[8..10].copy_from_slice(&version.to_le_bytes());
+    set_header_u16(boa, 8, version);
+}
+
+/// Rewrites the header's flags field and its CRC.
+fn set_flags(boa: &mut [u8], flags: u16) {
+    set_header_u16(boa, 10, flags);
+}
+
+/// Rewrites the header's `u16` at `offset` and the header CRC.
+fn set_header_u16(boa: &mut [u8], offset: usize, value: u16) {
+    boa[offset..offset + 2].copy_from_slice(&value.to_le_bytes());
     let crc = crc32fast::hash(&boa[..48]);
     boa[48..52].copy_from_slice(&crc.to_le_bytes());
 }
