@@ -306,6 +306,7 @@ async function compressFile() {
     const model = $("model-choice-file").checked ? compressModel : await bundledModel();
     const chunkLen = Number($("chunk-len").value) || 0;
     const embed = $("embed").checked;
+    const mixing = $("mixing").checked;
     const total = plain.bytes.length;
     const started = performance.now();
     const progress = ({ done }) => {
@@ -314,11 +315,13 @@ async function compressFile() {
         `${number(done)} of ${number(total)} bytes, ${rate(done, (performance.now() - started) / 1000)}`;
     };
     // The input is copied: a transfer would take it from the page.
-    const message = (backend) => ({ type: "compress", input: plain.bytes.slice(), model, chunkLen, embed, backend });
+    const message = (backend) => ({
+      type: "compress", input: plain.bytes.slice(), model, chunkLen, embed, mixing, backend,
+    });
     const [reply, fallback] = await onGpuOrCpu(
       () => ask(gpuWorkerNow(), message("gpu"), progress),
       () => ask(workerAt(0), message("cpu"), progress));
-    const note = fallback ? ` ${fallback}` : "";
+    const note = [fallback, reply.note].filter(Boolean).map((n) => ` ${n}.`).join("");
     const seconds = (performance.now() - started) / 1000;
     const ratioOf = (bytes) => (total / Math.max(bytes, 1)).toFixed(2);
     const ratio = embed

@@ -48,12 +48,12 @@ async function decompress({ key, name, bytes, model, first, end, backend }, prog
   return { bytes: out, backend: cpuEngine, cpuChunks: end - first, note: null };
 }
 
-async function compress({ input, model, chunkLen, embed, backend }, progress) {
+async function compress({ input, model, chunkLen, embed, mixing, backend }, progress) {
   if (backend === "gpu") {
-    const result = await wasm.compressGpu(input, model, chunkLen, embed, progress);
+    const result = await wasm.compressGpu(input, model, chunkLen, embed, progress, undefined, mixing);
     return { ...result, backend: `${result.backend}, CPU engine as fallback` };
   }
-  const out = wasm.compress(input, model, chunkLen, embed);
+  const out = wasm.compress(input, model, chunkLen, embed, undefined, mixing);
   return { bytes: out, backend: cpuEngine, note: null };
 }
 

@@ -34,8 +34,11 @@ const HASHED_TABLES = 300;
 
 const cases = readFileSync(join(work, "cases", "cases.tsv"), "utf8").trim().split("\n")
   .map((line) => {
-    const [id, input, model, chunkLen, embed, store] = line.split("\t");
-    return { id, input, model, chunkLen: Number(chunkLen), embed: embed === "1", store: store === "1" };
+    const [id, input, model, chunkLen, embed, store, mixing] = line.split("\t");
+    return {
+      id, input, model, chunkLen: Number(chunkLen),
+      embed: embed === "1", store: store === "1", mixing: mixing === "1",
+    };
   });
 const inputs = new Map(cases.map((c) => [c.id, readFileSync(join(work, "cases", c.input))]));
 
@@ -118,11 +121,12 @@ async function inPage({ pkg, gpu, mode, cases, jobs, out }) {
       try {
         let bytes;
         if (gpu) {
-          const r = await wasm.compressGpu(input, boam, c.chunkLen, c.embed, undefined, c.store);
-          if (r.cpuChunks > 0) notes.push({ case: c.id, why: `the GPU left ${r.cpuChunks} chunks to the CPU (${r.note})` });
+          const r = await wasm.compressGpu(input, boam, c.chunkLen, c.embed, undefined, c.store, c.mixing);
+          // Context mixing runs on the CPU in the page (web/src/gpu.rs says why).
+          if (r.cpuChunks > 0 && !c.mixing) notes.push({ case: c.id, why: `the GPU left ${r.cpuChunks} chunks to the CPU (${r.note})` });
           bytes = r.bytes;
         } else {
-          bytes = wasm.compress(input, boam, c.chunkLen, c.embed, c.store);
+          bytes = wasm.compress(input, boam, c.chunkLen, c.embed, c.store, c.mixing);
         }
         await put(`${out}/${c.id}.boa`, bytes);
       } catch (e) {
@@ -151,7 +155,7 @@ async function inPage({ pkg, gpu, mode, cases, jobs, out }) {
         let restored;
         if (gpu) {
           const r = await wasm.decompressGpu(job.boa, bytes, boam, 0, info.chunks.length);
-          if (r.cpuChunks > 0) notes.push({ boa: job.boa, why: `the GPU left ${r.cpuChunks} chunks to the CPU (${r.note})` });
+          if (r.cpuChunks > 0 && !info.mixing) notes.push({ boa: job.boa, why: `the GPU left ${r.cpuChunks} chunks to the CPU (${r.note})` });
           restored = r.bytes;
         } else {
           restored = wasm.decompress(job.boa, bytes, boam);

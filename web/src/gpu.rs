@@ -153,9 +153,15 @@ pub async fn prepare_decoding<'e, R: Read + Seek>(
 ) -> (Prepared<'e>, GpuReport) {
     let prepared = Prepared::new(engine);
     let mut report = GpuReport::default();
+    let mixing = file.header().mixing;
     let Some(jobs) = coded_chunks(file, chunks) else {
         return (prepared, report);
     };
+    if mixing {
+        report.cpu_chunks = jobs.len();
+        report.note = Some(MIXING_ON_CPU.into());
+        return (prepared, report);
+    }
     let streams: Vec<CodedStream<'_>> = jobs
         .iter()
         .map(|job| CodedStream {
@@ -194,6 +200,12 @@ pub async fn prepare_decoding<'e, R: Read + Seek>(
     }
     (prepared, report)
 }
+
+/// Why chunks coded with context mixing are left to the CPU: the mixing runs on the host
+/// for every backend (`docs/engine.md`, "Context mixing"), and in the browser each byte's
+/// table would have to come back from the GPU before the next could be decoded.
+const MIXING_ON_CPU: &str =
+    "coded with context mixing, which runs on the CPU: the CPU coded every chunk";
 
 /// A coded chunk's stream, length and CRC-32, read from the file.
 struct CodedChunk {
@@ -281,8 +293,17 @@ pub async fn compress_on_gpu(
     options: &CompressOptions<'_>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(Vec<u8>, GpuReport), WebError> {
-    let (prepared, report) =
-        prepare_encoding(session, engine, input, options.chunk_len as usize, progress).await;
+    let (prepared, report) = if options.mixing {
+        let chunks = input.len().div_ceil(options.chunk_len.max(1) as usize);
+        let report = GpuReport {
+            cpu_chunks: chunks,
+            note: Some(MIXING_ON_CPU.into()),
+            ..GpuReport::default()
+        };
+        (Prepared::new(engine), report)
+    } else {
+        prepare_encoding(session, engine, input, options.chunk_len as usize, progress).await
+    };
     let file =
         compress_to_vec(&prepared, input, options).map_err(|source| WebError::Container {
             name: "the input".into(),
@@ -473,6 +494,36 @@ mod tests {
         assert!(out == INPUT, "the GPU-decoded bytes differ");
         let chunks = golden_chunks().len();
         assert_eq!((report.gpu_chunks, report.cpu_chunks), (chunks, 0));
+    }
+
+    #[test]
+    fn files_with_context_mixing_are_coded_on_the_cpu_and_say_so() {
+        const MIXED: &[u8] = include_bytes!("../../tests/golden/engine-input-mixing.boa");
+        let engine = golden_engine();
+        let Some(mut session) = session(&engine, 2) else {
+            return;
+        };
+        let chunks = golden_chunks().len();
+        let (out, report) = decode_on_gpu(&mut session, &engine, MIXED).expect("decompress");
+        assert!(out == INPUT, "the mixed file decoded to other bytes");
+        assert_eq!((report.gpu_chunks, report.cpu_chunks), (0, chunks));
+        assert_eq!(report.note.as_deref(), Some(MIXING_ON_CPU));
+        let options = CompressOptions {
+            chunk_len: BoaFile::open(Cursor::new(MIXED)).expect("golden").header().chunk_len,
+            store_incompressible: false,
+            mixing: true,
+            ..CompressOptions::default()
+        };
+        let (file, report) = pollster::block_on(compress_on_gpu(
+            &mut session,
+            &engine,
+            INPUT,
+            &options,
+            &mut |_| {},
+        ))
+        .expect("compress");
+        assert!(file == MIXED, "the mixed file differs from its golden bytes");
+        assert_eq!((report.gpu_chunks, report.cpu_chunks), (0, chunks));
     }
 
     #[test]

@@ -126,7 +126,8 @@ fn decode_range<B: AsRef<[u8]>>(
 /// bytes (0: the CLI's default, 256 KiB), embedding the model when `embed` is true: the
 /// file `boa compress` writes from the same input and model. `storeIncompressible`
 /// (default true, as the CLI) stores chunks that coding would not shrink; false codes
-/// every chunk. Throws on a bad model or chunk length.
+/// every chunk. `mixing` (default false) mixes the model's tables with adaptive context
+/// models, as `boa compress --mixing`. Throws on a bad model or chunk length.
 #[wasm_bindgen]
 pub fn compress(
     input: &[u8],
@@ -134,9 +135,10 @@ pub fn compress(
     chunk_len: u32,
     embed: bool,
     store_incompressible: Option<bool>,
+    mixing: Option<bool>,
 ) -> Result<Vec<u8>, JsError> {
     let engine = decode::load_model(model)?;
-    let options = compress_options(model, chunk_len, embed, store_incompressible);
+    let options = compress_options(model, chunk_len, embed, store_incompressible, mixing);
     Ok(
         compress_to_vec(&engine, input, &options).map_err(|source| {
             decode::WebError::Container {
@@ -147,13 +149,14 @@ pub fn compress(
     )
 }
 
-/// The options `boa compress` uses for `chunk_len` (0: its default) and `--embed-model`;
-/// `store_incompressible` `None` is its default (true).
+/// The options `boa compress` uses for `chunk_len` (0: its default), `--embed-model` and
+/// `--mixing`; `store_incompressible` `None` is its default (true), `mixing` `None` false.
 pub(crate) fn compress_options(
     model: &[u8],
     chunk_len: u32,
     embed: bool,
     store_incompressible: Option<bool>,
+    mixing: Option<bool>,
 ) -> CompressOptions<'_> {
     let defaults = CompressOptions::default();
     CompressOptions {
@@ -164,6 +167,7 @@ pub(crate) fn compress_options(
         },
         embedded_model: embed.then_some(model),
         store_incompressible: store_incompressible.unwrap_or(defaults.store_incompressible),
+        mixing: mixing.unwrap_or(defaults.mixing),
         ..defaults
     }
 }

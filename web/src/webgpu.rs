@@ -171,9 +171,10 @@ pub async fn compress_gpu(
     embed: bool,
     progress: Option<Function>,
     store_incompressible: Option<bool>,
+    mixing: Option<bool>,
 ) -> Result<Object, JsError> {
     let engine = load_model(&model)?;
-    let options = compress_options(&model, chunk_len, embed, store_incompressible);
+    let options = compress_options(&model, chunk_len, embed, store_incompressible, mixing);
     let mut report = progress_reporter(progress.as_ref(), input.len() as u64);
     let ((out, done), adapter) = with_session(&engine, async |session| {
         Ok(gpu::compress_on_gpu(session, &engine, &input, &options, &mut report).await?)

@@ -121,7 +121,7 @@ fn the_bindings_decompress_and_throw_readable_errors() {
 fn the_cpu_compress_binding_writes_what_the_cli_writes() {
     // The CLI's options (stored chunks allowed), the model embedded: a file that decodes
     // alone, whose every chunk restores the input.
-    let packed = boa_web::compress(INPUT, MODEL, 1024, true, None).unwrap();
+    let packed = boa_web::compress(INPUT, MODEL, 1024, true, None, None).unwrap();
     let options = CompressOptions {
         chunk_len: 1024,
         embedded_model: Some(MODEL),

@@ -79,7 +79,7 @@ async function decodeInPage(query, name, bytes, model = null) {
 
 /// Compresses `input` in a page opened with `query`, with the bundled model (or `model`);
 /// resolves to { status, name, bytes }.
-async function compressInPage(query, input, { chunkLen, embed = true, model = null, shot = null }) {
+async function compressInPage(query, input, { chunkLen, embed = true, mixing = false, model = null, shot = null }) {
   const { page, errors } = await openPage(query);
   await page.setInputFiles("#plain-file", { name: "hits.bin", mimeType: "application/octet-stream", buffer: input });
   if (model) {
@@ -87,6 +87,7 @@ async function compressInPage(query, input, { chunkLen, embed = true, model = nu
   }
   await page.fill("#chunk-len", String(chunkLen));
   if (!embed) await page.uncheck("#embed");
+  if (mixing) await page.check("#mixing");
   await page.click("#compress");
   await page.waitForSelector("#compress-result:not([hidden]), #compress-error:not([hidden])", { timeout: 240_000 });
   const error = await page.isVisible("#compress-error") ? await page.textContent("#compress-error") : null;
@@ -245,6 +246,25 @@ test("files the page compresses (WebGPU and CPU) equal the CLI's and decompress 
       assert.deepEqual(readFileSync(restored), original);
     }
   }
+});
+
+test("the page compresses with context mixing as the CLI does", async () => {
+  const original = readFileSync(join(root, "data", "km3-amplitudes.bin")).subarray(600_000, 612_000);
+  const input = join(work, "to-mix.bin");
+  writeFileSync(input, original);
+  const cli = join(work, "cli-mixing.boa");
+  boa("compress", "-q", "-f", "--mixing", "--chunk-len", "5000", "-o", cli, input);
+  for (const backend of ["gpu", "cpu"]) {
+    const made = await compressInPage(`?backend=${backend}`, original, { chunkLen: 5000, embed: false, mixing: true });
+    assert.ok(made.bytes.equals(readFileSync(cli)), `the page's ${backend} file with mixing differs from the CLI's`);
+    if (backend === "gpu") assert.match(made.status, /context mixing, which runs on the CPU/);
+  }
+  const { page, errors } = await openPage();
+  await decompressInPage(page, "mixed.bin.boa", readFileSync(cli));
+  await page.waitForSelector("#info-section:not([hidden])");
+  assert.match(await page.textContent("#info"), /coded with context mixing/);
+  await page.context().close();
+  assert.deepEqual(errors, []);
 });
 
 test("without WebGPU the page uses the CPU engine", async () => {

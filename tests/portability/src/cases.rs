@@ -1,9 +1,10 @@
 //! The matrix's inputs: a deterministic list of cases (input bytes, model, chunk length,
-//! embedded model or not, stored chunks or not), written once by the host and read by
-//! every backend.
+//! embedded model or not, stored chunks or not, context mixing or not), written once by
+//! the host and read by every backend.
 //!
-//! `cases.tsv` has one case per line, tab-separated: `id input model chunk_len embed store`
-//! (`input` and `model` relative to the file's folder; `embed` and `store` are 0 or 1).
+//! `cases.tsv` has one case per line, tab-separated: `id input model chunk_len embed store
+//! mixing` (`input` and `model` relative to the file's folder; `embed`, `store` and
+//! `mixing` are 0 or 1).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,8 @@ pub struct Case {
     pub embed: bool,
     /// Whether incompressible chunks are stored (the CLI's default) or every chunk coded.
     pub store: bool,
+    /// Whether the chunks are coded with context mixing (`--mixing`).
+    pub mixing: bool,
 }
 
 /// Where the sample bytes come from: the repository's files and, when present, the
@@ -84,6 +87,7 @@ pub fn plan(quick: bool, sources: &Sources, rng: &mut XorShift64) -> Vec<(Case, 
                     chunk_len,
                     embed: n % 3 == 0,
                     store: n % 5 != 4,
+                    mixing: n % 4 == 1,
                 };
                 cases.push((case, bytes));
             }
@@ -210,13 +214,14 @@ pub fn write(
     for (case, bytes) in cases {
         fs::write(out.join(&case.input), bytes)?;
         tsv.push_str(&format!(
-            "{}\t{}\t{}\t{}\t{}\t{}\n",
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
             case.id,
             case.input,
             case.model,
             case.chunk_len,
             u8::from(case.embed),
-            u8::from(case.store)
+            u8::from(case.store),
+            u8::from(case.mixing)
         ));
     }
     fs::write(out.join("cases.tsv"), tsv)?;
@@ -234,8 +239,8 @@ pub fn read(path: &Path) -> Result<Vec<Case>> {
 
 fn parse(line: &str) -> Result<Case> {
     let fields: Vec<&str> = line.split('\t').collect();
-    let [id, input, model, chunk_len, embed, store] = fields[..] else {
-        bail!("expected 6 tab-separated fields, found {}", fields.len());
+    let [id, input, model, chunk_len, embed, store, mixing] = fields[..] else {
+        bail!("expected 7 tab-separated fields, found {}", fields.len());
     };
     let flag = |s: &str| match s {
         "0" => Ok(false),
@@ -249,6 +254,7 @@ fn parse(line: &str) -> Result<Case> {
         chunk_len: chunk_len.parse().context("chunk length")?,
         embed: flag(embed)?,
         store: flag(store)?,
+        mixing: flag(mixing)?,
     })
 }
 
@@ -276,6 +282,7 @@ mod tests {
                 .any(|(c, b)| b.len() == 2 * c.chunk_len as usize + 1)
         );
         assert!(quick.iter().any(|(_, b)| b.is_empty()));
+        assert!(quick.iter().any(|(c, b)| c.mixing && b.len() > c.chunk_len as usize));
     }
 
     #[test]
@@ -296,6 +303,8 @@ mod tests {
         );
         assert!(parse("a\tb").is_err());
         assert!(parse("a\tb\tc\t1\t2\t0").is_err());
+        assert!(parse("a\tb\tc\t1\t0\t0\t2").is_err());
+        assert!(parse("a\tb\tc\t1\t0\t0\t1").is_ok_and(|c| c.mixing));
         let _ = fs::remove_dir_all(dir);
     }
 }

@@ -107,6 +107,7 @@ impl Job for CompressCase<'_> {
             chunk_len: self.case.chunk_len,
             embedded_model: self.case.embed.then_some(self.model),
             store_incompressible: self.case.store,
+            mixing: self.case.mixing,
             ..CompressOptions::default()
         };
         Ok(compress_to_vec(predictor, self.input, &options)?)
