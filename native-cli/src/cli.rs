@@ -227,8 +227,8 @@ pub struct ConvertModelArgs {
     /// Where to write the converted model.
     #[arg(long, short)]
     pub output: PathBuf,
-    /// The model format version to write: 2 (compact) or 1.
-    #[arg(long, default_value_t = boa_core::engine::MODEL_VERSION, value_parser = clap::value_parser!(u16).range(1..=2))]
+    /// The model format version to write: 3 (packed), 2 (compact, unpacked) or 1.
+    #[arg(long, default_value_t = boa_core::engine::MODEL_VERSION, value_parser = clap::value_parser!(u16).range(1..=3))]
     pub version: u16,
     /// Replace an existing output file.
     #[arg(long, short)]

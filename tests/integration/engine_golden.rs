@@ -17,6 +17,8 @@ use boa_tests::repo_root;
 const MODEL: &str = "tests/golden/engine-tiny.boam";
 /// The same model as model format version 2 writes it (compact tables and integers).
 const MODEL_V2: &str = "tests/golden/engine-tiny-v2.boam";
+/// The same model as model format version 3 writes it (version 2's body, packed).
+const MODEL_V3: &str = "tests/golden/engine-tiny-v3.boam";
 const INPUT: &str = "tests/golden/engine-input.bin";
 const OUTPUT: &str = "tests/golden/engine-input.boa";
 /// The same, written by format version 1 (before stored chunks): still decodes.
@@ -52,7 +54,7 @@ fn tables_hash(engine: &Engine, chunk: &[u8]) -> String {
 fn the_engine_reproduces_its_golden_vectors() {
     assert_eq!(
         (FORMAT_VERSION, MODEL_VERSION),
-        (2, 2),
+        (2, 3),
         "a new version needs new golden files"
     );
     let engine = Engine::from_bytes(&read(MODEL)).expect("golden model loads");
@@ -128,7 +130,7 @@ fn model_format_2_writes_its_golden_bytes_and_holds_the_same_model() {
     let v1 = read(MODEL);
     assert_eq!(v1[8..10], 1u16.to_le_bytes());
     let model = QuantizedModel::from_bytes(&v1).expect("version 1 loads");
-    let v2 = model.to_bytes();
+    let v2 = model.to_bytes_version(2);
     if bless() {
         std::fs::write(repo_root().join(MODEL_V2), &v2).expect("write golden .boam");
     }
@@ -160,4 +162,26 @@ fn the_golden_file_needs_its_own_model() {
     let error = decompress_to_vec(&other, &boa, &DecompressOptions::default())
         .expect_err("a different model is refused");
     assert!(error.to_string().contains("model"), "{error}");
+}
+
+#[test]
+fn model_format_3_writes_its_golden_bytes_and_holds_the_same_model() {
+    let model = QuantizedModel::from_bytes(&read(MODEL)).expect("version 1 loads");
+    let v3 = model.to_bytes();
+    if bless() {
+        std::fs::write(repo_root().join(MODEL_V3), &v3).expect("write golden .boam");
+    }
+    assert_eq!(v3, read(MODEL_V3), "model format 3's bytes changed");
+    let reread = QuantizedModel::from_bytes(&v3).expect("version 3 loads");
+    assert_eq!(reread.to_bytes_version(2), read(MODEL_V2));
+    assert!(
+        v3.len() * 3 < read(MODEL_V2).len() * 2,
+        "{} bytes",
+        v3.len()
+    );
+    let from_v3 = Engine::from_bytes(&v3).expect("engine");
+    assert_eq!(
+        tables_hash(&from_v3, &read(INPUT)),
+        read(TABLES).trim_ascii().escape_ascii().to_string()
+    );
 }

@@ -509,7 +509,10 @@ mod tests {
         assert_eq!((report.gpu_chunks, report.cpu_chunks), (0, chunks));
         assert_eq!(report.note.as_deref(), Some(MIXING_ON_CPU));
         let options = CompressOptions {
-            chunk_len: BoaFile::open(Cursor::new(MIXED)).expect("golden").header().chunk_len,
+            chunk_len: BoaFile::open(Cursor::new(MIXED))
+                .expect("golden")
+                .header()
+                .chunk_len,
             store_incompressible: false,
             mixing: true,
             ..CompressOptions::default()
@@ -522,7 +525,10 @@ mod tests {
             &mut |_| {},
         ))
         .expect("compress");
-        assert!(file == MIXED, "the mixed file differs from its golden bytes");
+        assert!(
+            file == MIXED,
+            "the mixed file differs from its golden bytes"
+        );
         assert_eq!((report.gpu_chunks, report.cpu_chunks), (0, chunks));
     }
 

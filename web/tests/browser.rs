@@ -37,6 +37,17 @@ fn frequency_tables_equal_the_golden_hash() {
     assert_eq!(digest.hex(), TABLES.trim());
 }
 
+/// Model format 3 unpacks (context mixing over the model's bytes) to the same model, in
+/// wasm as natively: version 2's golden bytes, the same tables.
+#[wasm_bindgen_test]
+fn model_format_3_unpacks_to_the_golden_model() {
+    const V2: &[u8] = include_bytes!("../../tests/golden/engine-tiny-v2.boam");
+    const V3: &[u8] = include_bytes!("../../tests/golden/engine-tiny-v3.boam");
+    let model = boa_core::engine::QuantizedModel::from_bytes(V3).unwrap();
+    assert_eq!(model.to_bytes_version(2), V2);
+    assert_eq!(model.to_bytes(), V3);
+}
+
 #[wasm_bindgen_test]
 fn the_golden_file_decodes_to_the_golden_input() {
     let summary = summarize("engine-input.boa", OUTPUT).unwrap();

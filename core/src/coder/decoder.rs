@@ -1,6 +1,8 @@
 //! [`RangeDecoder`]: bytes in, symbols out.
 
-use super::{CoderError, FrequencyTable, RANGE_BOTTOM, check_stream_end, scale};
+use super::{
+    CoderError, FREQ_TOTAL, FrequencyTable, Interval, RANGE_BOTTOM, check_stream_end, scale,
+};
 
 /// Range decoder over a byte slice; reads zeros past its end and never beyond it.
 ///
@@ -43,18 +45,31 @@ impl<'a> RangeDecoder<'a> {
     #[inline]
     pub fn decode(&mut self, table: &FrequencyTable) -> u8 {
         let symbol = self.find_symbol(table);
-        let lo = scale(self.range, table.cumulative(symbol));
-        let hi = scale(
-            self.range,
-            table.cumulative(symbol) + table.frequency(symbol),
-        );
+        self.narrow(table.interval(symbol));
+        symbol
+    }
+
+    /// Decodes a binary decision encoded as [`Interval::of_bit`]`(p1, bit)`
+    /// (`1 ≤ p1 < 2^16`): the same state changes as [`RangeDecoder::decode`] on a
+    /// two-symbol table.
+    #[inline]
+    pub fn decode_bit(&mut self, p1: u32) -> bool {
+        let bit = self.value >= scale(self.range, FREQ_TOTAL - p1);
+        self.narrow(Interval::of_bit(p1, bit));
+        bit
+    }
+
+    /// Takes the decoded symbol's `interval` out of `value` and `range`, then refills.
+    #[inline]
+    fn narrow(&mut self, interval: Interval) {
+        let lo = scale(self.range, interval.start);
+        let hi = scale(self.range, interval.start + interval.size);
         self.value -= lo;
         self.range = hi - lo;
         while self.range < RANGE_BOTTOM {
             self.value = (self.value << 8) | u32::from(self.next_byte());
             self.range <<= 8;
         }
-        symbol
     }
 
     /// Checks that the whole input was read: a well-formed stream ends exactly where the

@@ -170,6 +170,25 @@ pub struct Interval {
 }
 
 impl Interval {
+    /// The interval of `bit` under a binary decision whose 1 has probability
+    /// `p1 / 2^16` (`1 ≤ p1 < 2^16`): 0 takes `[0, 2^16 − p1)`, 1 takes `[2^16 − p1, 2^16)`.
+    #[must_use]
+    pub fn of_bit(p1: u32, bit: bool) -> Self {
+        debug_assert!((1..FREQ_TOTAL).contains(&p1));
+        let zero = FREQ_TOTAL - p1;
+        if bit {
+            Self {
+                start: zero,
+                size: p1,
+            }
+        } else {
+            Self {
+                start: 0,
+                size: zero,
+            }
+        }
+    }
+
     /// The ideal code length of a symbol with this interval, `−log2(size / 2^16)` bits.
     ///
     /// Float, for reports only: nothing that decides a coded byte uses it.

@@ -188,6 +188,26 @@ proptest! {
     }
 
     #[test]
+    fn binary_decisions_round_trip_between_symbols(
+        steps in prop::collection::vec((1u32..FREQ_TOTAL, any::<bool>(), any::<u8>()), 0..2000),
+    ) {
+        // Bits at any probability, interleaved with whole symbols of a skewed table.
+        let table = skewed_table(7, 3);
+        let mut encoder = RangeEncoder::new();
+        for &(p1, bit, symbol) in &steps {
+            encoder.encode_interval(Interval::of_bit(p1, bit));
+            encoder.encode(&table, symbol);
+        }
+        let stream = encoder.finish();
+        let mut decoder = RangeDecoder::new(&stream).expect("valid start");
+        for &(p1, bit, symbol) in &steps {
+            prop_assert_eq!(decoder.decode_bit(p1), bit);
+            prop_assert_eq!(decoder.decode(&table), symbol);
+        }
+        prop_assert!(decoder.finish().is_ok());
+    }
+
+    #[test]
     fn random_tables_and_symbols_round_trip(
         tables in prop::collection::vec(arbitrary_table(), 1..6),
         symbols in prop::collection::vec(any::<u8>(), 0..3000),

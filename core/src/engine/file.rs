@@ -1,22 +1,28 @@
 //! The `.boam` model file: [`QuantizedModel`] ↔ bytes, explicit little-endian, specified
 //! byte by byte in `docs/model-format.md`.
 //!
-//! Version 2 (written) stores the same fields as version 1 (still read) in the same order,
-//! but every table as third differences and every other `i32` array as
-//! varints (zigzag LEB128): the tables, 16 KiB each in version 1, dominated small models.
+//! Version 2 stores the same fields as version 1 in the same order, but every table as
+//! third differences and every other `i32` array as varints (zigzag LEB128): the tables,
+//! 16 KiB each in version 1, dominated small models. Version 3 (written) is version 2's
+//! body range-coded under context mixing ([`super::packing`]). All three are read.
 
 use super::fixed::{Exp2Table, INV_SQRT_LEN, InvSqrtTable, LUT_LEN, Lut};
 use super::model::{
     Dims, InvalidModel, Limits, NamedFormat, QBlock, QConv, QLinear, QScan, QSoftmax,
     QuantizedModel,
 };
+use super::packing;
 
 /// The first 8 bytes of every `.boam` file.
 pub const MODEL_MAGIC: [u8; 8] = *b"\x89BOAM\r\n\x1a";
-/// The format version this build writes; it reads this one and version 1.
-pub const MODEL_VERSION: u16 = 2;
+/// The format version this build writes (packed); it reads versions 1 to 3.
+pub const MODEL_VERSION: u16 = 3;
+/// Version 2: varints and table differences, not packed.
+pub const MODEL_VERSION_COMPACT: u16 = 2;
 /// The oldest version this build reads: fixed-width `i32` arrays and tables.
 pub const MODEL_VERSION_FIXED: u16 = 1;
+/// Bytes before a model's fields: magic, version, 2 reserved.
+const PREAMBLE: usize = 12;
 
 /// Why bytes are not a usable `.boam` model.
 #[derive(Debug, thiserror::Error)]
@@ -27,7 +33,7 @@ pub enum ModelFileError {
     NotBoam,
     /// A version this build does not know.
     #[error(
-        "model file version {0} is not supported (this build reads versions {MODEL_VERSION_FIXED} and {MODEL_VERSION})"
+        "model file version {0} is not supported (this build reads versions {MODEL_VERSION_FIXED} to {MODEL_VERSION})"
     )]
     UnsupportedVersion(u16),
     /// The file ends early.
@@ -36,6 +42,10 @@ pub enum ModelFileError {
     /// The trailing CRC-32 does not match.
     #[error("model file is damaged or truncated: checksum mismatch")]
     Checksum,
+    /// A version-3 body that does not unpack: a bad stream, or a length beyond the
+    /// expansion bound ([`super::packing::MAX_EXPANSION`]).
+    #[error("model file is invalid: its packed body {0}")]
+    Packed(&'static str),
     /// Bytes between the last layer and the checksum.
     #[error("model file has {0} unexpected bytes after its last layer")]
     TrailingBytes(usize),
@@ -55,18 +65,40 @@ impl QuantizedModel {
         self.to_bytes_version(MODEL_VERSION)
     }
 
-    /// The model as `.boam` bytes of version 1 (fixed-width) or 2 (compact); another
-    /// number writes version 2.
+    /// The model as `.boam` bytes of version 1 (fixed-width), 2 (compact) or 3 (packed;
+    /// any other number). Version 3 falls back to version 2 for a body that would pack
+    /// beyond [`super::packing::MAX_EXPANSION`] (readers refuse such a ratio).
     #[must_use]
     pub fn to_bytes_version(&self, version: u16) -> Vec<u8> {
-        let compact = version != MODEL_VERSION_FIXED;
+        if version == MODEL_VERSION_FIXED || version == MODEL_VERSION_COMPACT {
+            return self.to_unpacked_bytes(version == MODEL_VERSION_COMPACT);
+        }
+        let compact = self.to_unpacked_bytes(true);
+        let body = &compact[PREAMBLE..compact.len() - 4];
+        let packed = packing::pack(body);
+        if !packing::within_expansion(body.len(), packed.len()) {
+            return compact;
+        }
+        let mut out = Vec::with_capacity(PREAMBLE + 8 + packed.len());
+        out.extend_from_slice(&MODEL_MAGIC);
+        out.extend_from_slice(&MODEL_VERSION.to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        out.extend_from_slice(&packed);
+        let crc = crc32fast::hash(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
+        out
+    }
+
+    /// Version 2 (`compact`) or version 1 bytes.
+    fn to_unpacked_bytes(&self, compact: bool) -> Vec<u8> {
         let mut w = Writer {
             out: Vec::new(),
             compact,
         };
         w.bytes(&MODEL_MAGIC);
         w.u16(if compact {
-            MODEL_VERSION
+            MODEL_VERSION_COMPACT
         } else {
             MODEL_VERSION_FIXED
         });
@@ -113,25 +145,42 @@ impl QuantizedModel {
             return Err(ModelFileError::NotBoam);
         }
         let version = u16::from_le_bytes([bytes[8], bytes[9]]);
-        if version != MODEL_VERSION && version != MODEL_VERSION_FIXED {
+        if !(MODEL_VERSION_FIXED..=MODEL_VERSION).contains(&version) {
             return Err(ModelFileError::UnsupportedVersion(version));
         }
-        let (body, crc) = bytes.split_at(bytes.len() - 4);
-        if crc32fast::hash(body) != u32::from_le_bytes(le4(crc)) {
+        let (checked, crc) = bytes.split_at(bytes.len() - 4);
+        if crc32fast::hash(checked) != u32::from_le_bytes(le4(crc)) {
             return Err(ModelFileError::Checksum);
         }
-        let mut r = Reader {
-            bytes: body,
-            at: 12,
-            compact: version == MODEL_VERSION,
-        };
-        let model = read_model(&mut r)?;
-        if r.at != body.len() {
-            return Err(ModelFileError::TrailingBytes(body.len() - r.at));
+        if version == MODEL_VERSION {
+            let body = unpack_body(checked.get(PREAMBLE..).unwrap_or_default())?;
+            return read_fields(&body, 0, true);
         }
-        model.validate()?;
-        Ok(model)
+        read_fields(checked, PREAMBLE, version == MODEL_VERSION_COMPACT)
     }
+}
+
+/// A version-3 body: `u32` unpacked length, then the packed stream.
+fn unpack_body(packed: &[u8]) -> Result<Vec<u8>, ModelFileError> {
+    let (len, stream) = packed
+        .split_first_chunk::<4>()
+        .ok_or(ModelFileError::Truncated("the packed body's length"))?;
+    let len = u32::from_le_bytes(*len) as usize;
+    if !packing::within_expansion(len, stream.len()) {
+        return Err(ModelFileError::Packed("claims more bytes than it can hold"));
+    }
+    packing::unpack(stream, len).map_err(|_| ModelFileError::Packed("is not a valid stream"))
+}
+
+/// The model whose fields are `bytes[at..]`, every byte of them used.
+fn read_fields(bytes: &[u8], at: usize, compact: bool) -> Result<QuantizedModel, ModelFileError> {
+    let mut r = Reader { bytes, at, compact };
+    let model = read_model(&mut r)?;
+    if r.at != bytes.len() {
+        return Err(ModelFileError::TrailingBytes(bytes.len() - r.at));
+    }
+    model.validate()?;
+    Ok(model)
 }
 
 fn le4(bytes: &[u8]) -> [u8; 4] {
@@ -536,21 +585,65 @@ mod tests {
     }
 
     #[test]
-    fn version_2_holds_the_same_model_as_version_1_in_fewer_bytes() {
+    fn each_version_holds_the_same_model_in_fewer_bytes() {
         let model = QuantizedModel::from_bytes(SEED).expect("seed loads");
         let v1 = model.to_bytes_version(MODEL_VERSION_FIXED);
         assert_eq!(v1, SEED, "version 1 is written byte for byte as before");
-        let v2 = model.to_bytes();
-        assert_eq!(u16::from_le_bytes([v2[8], v2[9]]), MODEL_VERSION);
-        let back = QuantizedModel::from_bytes(&v2).expect("version 2 loads");
-        assert_eq!(back.to_bytes_version(MODEL_VERSION_FIXED), v1);
-        assert_eq!(back.to_bytes(), v2);
+        let v2 = model.to_bytes_version(MODEL_VERSION_COMPACT);
+        let v3 = model.to_bytes();
+        for (bytes, version) in [(&v2, MODEL_VERSION_COMPACT), (&v3, MODEL_VERSION)] {
+            assert_eq!(u16::from_le_bytes([bytes[8], bytes[9]]), version);
+            let back = QuantizedModel::from_bytes(bytes).expect("loads");
+            assert_eq!(back.to_bytes_version(MODEL_VERSION_FIXED), v1);
+            assert_eq!(&back.to_bytes_version(version), bytes);
+        }
         assert!(
             v2.len() * 2 < v1.len(),
             "{} vs {} bytes",
             v2.len(),
             v1.len()
         );
+        assert!(
+            v3.len() * 4 < v2.len() * 3,
+            "{} vs {} bytes",
+            v3.len(),
+            v2.len()
+        );
+    }
+
+    #[test]
+    fn a_packed_body_that_lies_is_refused_without_the_work() {
+        let v3 = QuantizedModel::from_bytes(SEED).expect("seed").to_bytes();
+        let with = |len: u32, stream: &[u8]| {
+            let mut bytes = v3[..PREAMBLE].to_vec();
+            bytes.extend_from_slice(&len.to_le_bytes());
+            bytes.extend_from_slice(stream);
+            let crc = crc32fast::hash(&bytes);
+            bytes.extend_from_slice(&crc.to_le_bytes());
+            QuantizedModel::from_bytes(&bytes)
+        };
+        let stream = &v3[PREAMBLE + 4..v3.len() - 4];
+        assert!(matches!(
+            with(u32::MAX, stream),
+            Err(ModelFileError::Packed(_))
+        ));
+        assert!(matches!(
+            with(1 << 20, &[0xff; 8]),
+            Err(ModelFileError::Packed(_))
+        ));
+        // Fewer bytes than were packed: the model's fields end early, or the stream has
+        // bytes left over.
+        let len = u32::from_le_bytes(le4(&v3[PREAMBLE..]));
+        assert!(with(len - 1, stream).is_err());
+        assert!(with(len + 1, stream).is_err());
+        assert!(with(len, stream).is_ok());
+        let mut short = v3[..PREAMBLE + 2].to_vec();
+        let crc = crc32fast::hash(&short);
+        short.extend_from_slice(&crc.to_le_bytes());
+        assert!(matches!(
+            QuantizedModel::from_bytes(&short),
+            Err(ModelFileError::Truncated(_))
+        ));
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod forward;
 pub(crate) mod kernels;
 mod limits;
 pub mod model;
+pub mod packing;
 mod simd;
 #[cfg(test)]
 mod tests;
@@ -23,7 +24,9 @@ mod tests;
 use crate::coder::FrequencyTable;
 use crate::predictor::{ModelFingerprint, PredictError, Predictor};
 
-pub use file::{MODEL_MAGIC, MODEL_VERSION, MODEL_VERSION_FIXED, ModelFileError};
+pub use file::{
+    MODEL_MAGIC, MODEL_VERSION, MODEL_VERSION_COMPACT, MODEL_VERSION_FIXED, ModelFileError,
+};
 pub use forward::RecurrentState;
 use forward::{States, Workspace};
 use kernels::WideLinear;

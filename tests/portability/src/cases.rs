@@ -282,7 +282,11 @@ mod tests {
                 .any(|(c, b)| b.len() == 2 * c.chunk_len as usize + 1)
         );
         assert!(quick.iter().any(|(_, b)| b.is_empty()));
-        assert!(quick.iter().any(|(c, b)| c.mixing && b.len() > c.chunk_len as usize));
+        assert!(
+            quick
+                .iter()
+                .any(|(c, b)| c.mixing && b.len() > c.chunk_len as usize)
+        );
     }
 
     #[test]
