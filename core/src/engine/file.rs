@@ -67,7 +67,8 @@ impl QuantizedModel {
 
     /// The model as `.boam` bytes of version 1 (fixed-width), 2 (compact) or 3 (packed;
     /// any other number). Version 3 falls back to version 2 for a body that would pack
-    /// beyond [`super::packing::MAX_EXPANSION`] (readers refuse such a ratio).
+    /// beyond [`super::packing::MAX_EXPANSION`] (readers refuse such a ratio) or is 4 GiB
+    /// or more.
     #[must_use]
     pub fn to_bytes_version(&self, version: u16) -> Vec<u8> {
         if version == MODEL_VERSION_FIXED || version == MODEL_VERSION_COMPACT {
@@ -75,6 +76,9 @@ impl QuantizedModel {
         }
         let compact = self.to_unpacked_bytes(true);
         let body = &compact[PREAMBLE..compact.len() - 4];
+        let Ok(body_len) = u32::try_from(body.len()) else {
+            return compact; // beyond 4 GiB: version 2 has no such field
+        };
         let packed = packing::pack(body);
         if !packing::within_expansion(body.len(), packed.len()) {
             return compact;
@@ -83,7 +87,7 @@ impl QuantizedModel {
         out.extend_from_slice(&MODEL_MAGIC);
         out.extend_from_slice(&MODEL_VERSION.to_le_bytes());
         out.extend_from_slice(&[0, 0]);
-        out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        out.extend_from_slice(&body_len.to_le_bytes());
         out.extend_from_slice(&packed);
         let crc = crc32fast::hash(&out);
         out.extend_from_slice(&crc.to_le_bytes());
