@@ -14,6 +14,7 @@ fn reciprocal(n: u32) -> i32 {
 }
 
 /// The probability of a 1 in units of 2^-12 (`0..=4095`).
+#[inline(always)]
 #[must_use]
 pub fn p12(counter: u32) -> i32 {
     (counter >> 20) as i32

@@ -16,6 +16,7 @@ pub const STRETCH_LIMIT: i32 = 2047;
 
 /// The logistic function: stretched `x` (1/256 units, clamped to ±2047) to a probability
 /// in units of 2^-12, `0..=4095`.
+#[inline(always)]
 #[must_use]
 pub fn squash(x: i32) -> i32 {
     let x = x.clamp(-STRETCH_LIMIT, STRETCH_LIMIT);
@@ -50,6 +51,7 @@ impl StretchTable {
     }
 
     /// The stretched value of `p` (units of 2^-12, clamped to `0..=4095`).
+#[inline(always)]
     #[must_use]
     pub fn stretch(&self, p: i32) -> i32 {
         i32::from(self.values[p.clamp(0, 4095) as usize])

@@ -120,6 +120,7 @@ impl MixState {
         byte
     }
 
+#[inline(always)]
     fn node_inputs(
         &self,
         node: usize,
