@@ -57,7 +57,7 @@ impl ContextTable {
     }
 
     /// The counters of a block (index 0 is the tag).
-#[inline(always)]
+    #[inline(always)]
     #[must_use]
     pub fn block(&self, offset: usize) -> &[u32] {
         &self.blocks[offset..offset + BLOCK]

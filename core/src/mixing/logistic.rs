@@ -51,7 +51,7 @@ impl StretchTable {
     }
 
     /// The stretched value of `p` (units of 2^-12, clamped to `0..=4095`).
-#[inline(always)]
+    #[inline(always)]
     #[must_use]
     pub fn stretch(&self, p: i32) -> i32 {
         i32::from(self.values[p.clamp(0, 4095) as usize])

@@ -38,7 +38,7 @@ impl Mixer {
 
     /// The mixed probability of a 1 (units of 2^-12, `1..=4095`) for `inputs` (stretched,
     /// each within ±2047) under weight set `set`.
-#[inline(always)]
+    #[inline(always)]
     #[must_use]
     pub fn mix(&self, set: usize, inputs: &[i32; INPUTS]) -> i32 {
         let weights = &self.weights[set * INPUTS..(set + 1) * INPUTS];

@@ -120,7 +120,7 @@ impl MixState {
         byte
     }
 
-#[inline(always)]
+    #[inline(always)]
     fn node_inputs(
         &self,
         node: usize,
