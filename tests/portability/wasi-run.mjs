@@ -13,5 +13,20 @@ const wasi = new WASI({
   returnOnExit: true,
 });
 const module = await WebAssembly.compile(await readFile(wasmPath));
-const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
+const instance = await WebAssembly.instantiate(module, callThroughJavaScript(wasi.getImportObject()));
 process.exitCode = wasi.start(instance);
+
+/// Node 20-22 let wasm call WASI's C++ functions as V8 "fast API calls"; once the module's
+/// memory has grown (the agent's context-mixing cases take it to ~33 MB) that path can
+/// corrupt the JavaScript heap and Node dies by SIGSEGV after the agent's work
+/// (nodejs/node#53087). A JavaScript function in between takes the ordinary call path:
+/// one extra call per system call, nothing the matrix can measure.
+function callThroughJavaScript(importObject) {
+  const wrapped = {};
+  for (const [moduleName, functions] of Object.entries(importObject)) {
+    wrapped[moduleName] = Object.fromEntries(
+      Object.entries(functions).map(([name, f]) => [name, (...a) => f(...a)]),
+    );
+  }
+  return wrapped;
+}
