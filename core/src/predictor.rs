@@ -137,6 +137,27 @@ pub trait Predictor: Sync {
         None
     }
 
+    /// [`Predictor::decode_streams`] with the predictor's tables mixed with context
+    /// models ([`crate::mixing::Mixing`] asks: a GPU mixes in its shaders too). `None`
+    /// (the default): the mixing steps lanes on the host.
+    fn decode_mixed_streams(
+        &self,
+        _streams: &[CodedStream<'_>],
+    ) -> Option<Result<Vec<DecodedStream>, PredictError>> {
+        None
+    }
+
+    /// [`Predictor::chunk_intervals`] under the mixed tables (see
+    /// [`Predictor::decode_mixed_streams`]). `None` (the default): the mixing asks for
+    /// tables.
+    fn chunk_mixed_intervals(
+        &self,
+        _chunks: &[&[u8]],
+        _each: &mut dyn FnMut(usize, Interval),
+    ) -> Option<Result<(), PredictError>> {
+        None
+    }
+
     /// Teacher-forced tables for a whole chunk: calls `each(table_i)` for `i` in order,
     /// where `table_i` predicts `chunk[i]` from `chunk[..i]`.
     ///

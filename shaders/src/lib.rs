@@ -37,6 +37,12 @@ pub const SOFTMAX: &str = include_str!("../softmax.wgsl");
 /// tables. Its own bindings in group 1.
 pub const CODER: &str = include_str!("../coder.wgsl");
 
+/// Entry points `mix_init`, `mix_predict`, `mix_learn` (decoding), `mix_first`,
+/// `mix_window` (encoding): context mixing of each lane's table on the device
+/// (`docs/engine.md`, "Context mixing"), one workgroup per lane. Appended to [`CODER`],
+/// whose bindings it shares, plus its own state (group 1, binding 3).
+pub const MIXING: &str = include_str!("../mixing.wgsl");
+
 /// A compute module the host builds pipelines from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kernel {
@@ -52,17 +58,20 @@ pub enum Kernel {
     Softmax,
     /// [`CODER`] (without [`FIXED`]: group 1 holds the coder's buffers instead).
     Coder,
+    /// [`MIXING`] after [`CODER`].
+    Mixing,
 }
 
 impl Kernel {
     /// Every kernel, for validation.
-    pub const ALL: [Kernel; 6] = [
+    pub const ALL: [Kernel; 7] = [
         Kernel::FixedCheck,
         Kernel::Linear,
         Kernel::Norm,
         Kernel::Mixer,
         Kernel::Softmax,
         Kernel::Coder,
+        Kernel::Mixing,
     ];
 
     /// The module's files, in the order they are joined.
@@ -75,6 +84,7 @@ impl Kernel {
             Self::Mixer => &[FIXED, LAYOUT, MIXER],
             Self::Softmax => &[FIXED, LAYOUT, SOFTMAX],
             Self::Coder => &[LAYOUT, CODER],
+            Self::Mixing => &[LAYOUT, CODER, MIXING],
         }
     }
 
@@ -88,6 +98,7 @@ impl Kernel {
             Self::Mixer => "mixer",
             Self::Softmax => "softmax",
             Self::Coder => "coder",
+            Self::Mixing => "mixing",
         }
     }
 
@@ -145,6 +156,7 @@ mod tests {
             MIXER,
             SOFTMAX,
             CODER,
+            MIXING,
         ] {
             for (at, _) in part.match_indices("<< ").chain(part.match_indices(">> ")) {
                 let amount: String = part[at + 3..]

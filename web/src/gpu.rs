@@ -36,6 +36,9 @@ fn key(bytes: &[u8]) -> Key {
 /// The CPU engine, with results the GPU computed beforehand.
 pub struct Prepared<'e> {
     engine: &'e Engine,
+    /// Whether the results were computed with context mixing (the file's flag): they
+    /// answer [`Predictor::decode_mixed_streams`] then, else [`Predictor::decode_streams`].
+    mixing: bool,
     /// Decoded chunks by (stream, length); taken when used.
     decoded: Mutex<HashMap<(Key, usize), DecodedStream>>,
     /// Every byte's interval, by chunk.
@@ -43,11 +46,13 @@ pub struct Prepared<'e> {
 }
 
 impl<'e> Prepared<'e> {
-    /// `engine` alone: everything on the CPU.
+    /// `engine` alone: everything on the CPU; GPU results, once added, are for coding
+    /// with context mixing if `mixing`.
     #[must_use]
-    pub fn new(engine: &'e Engine) -> Self {
+    pub fn new(engine: &'e Engine, mixing: bool) -> Self {
         Self {
             engine,
+            mixing,
             decoded: Mutex::new(HashMap::new()),
             intervals: HashMap::new(),
         }
@@ -104,6 +109,51 @@ impl Predictor for Prepared<'_> {
         &self,
         streams: &[CodedStream<'_>],
     ) -> Option<Result<Vec<DecodedStream>, PredictError>> {
+        if self.mixing {
+            return None;
+        }
+        self.take_decoded(streams)
+    }
+
+    fn chunk_intervals(
+        &self,
+        chunks: &[&[u8]],
+        each: &mut dyn FnMut(usize, Interval),
+    ) -> Option<Result<(), PredictError>> {
+        if self.mixing {
+            return None;
+        }
+        self.prepared_intervals(chunks, each)
+    }
+
+    fn decode_mixed_streams(
+        &self,
+        streams: &[CodedStream<'_>],
+    ) -> Option<Result<Vec<DecodedStream>, PredictError>> {
+        if !self.mixing {
+            return None;
+        }
+        self.take_decoded(streams)
+    }
+
+    fn chunk_mixed_intervals(
+        &self,
+        chunks: &[&[u8]],
+        each: &mut dyn FnMut(usize, Interval),
+    ) -> Option<Result<(), PredictError>> {
+        if !self.mixing {
+            return None;
+        }
+        self.prepared_intervals(chunks, each)
+    }
+}
+
+impl Prepared<'_> {
+    /// The prepared decodings of `streams`, if every one was prepared.
+    fn take_decoded(
+        &self,
+        streams: &[CodedStream<'_>],
+    ) -> Option<Result<Vec<DecodedStream>, PredictError>> {
         let mut decoded = self.decoded();
         let keys: Vec<(Key, usize)> = streams.iter().map(|s| (key(s.stream), s.len)).collect();
         if !keys.iter().all(|k| decoded.contains_key(k)) {
@@ -115,7 +165,8 @@ impl Predictor for Prepared<'_> {
             .map(Ok)
     }
 
-    fn chunk_intervals(
+    /// The prepared intervals of `chunks`, if every one was prepared.
+    fn prepared_intervals(
         &self,
         chunks: &[&[u8]],
         each: &mut dyn FnMut(usize, Interval),
@@ -151,17 +202,12 @@ pub async fn prepare_decoding<'e, R: Read + Seek>(
     chunks: Range<usize>,
     progress: &mut dyn FnMut(u64),
 ) -> (Prepared<'e>, GpuReport) {
-    let prepared = Prepared::new(engine);
-    let mut report = GpuReport::default();
     let mixing = file.header().mixing;
+    let prepared = Prepared::new(engine, mixing);
+    let mut report = GpuReport::default();
     let Some(jobs) = coded_chunks(file, chunks) else {
         return (prepared, report);
     };
-    if mixing {
-        report.cpu_chunks = jobs.len();
-        report.note = Some(MIXING_ON_CPU.into());
-        return (prepared, report);
-    }
     let streams: Vec<CodedStream<'_>> = jobs
         .iter()
         .map(|job| CodedStream {
@@ -171,10 +217,10 @@ pub async fn prepare_decoding<'e, R: Read + Seek>(
         .collect();
     let mut done = 0u64;
     let mut offset = 0;
-    for batch in session.batches(&streams, |s| s.stream.len()) {
+    for batch in session.coding_batches(&streams, |s| s.stream.len(), |s| s.len, mixing) {
         let batch_jobs = &jobs[offset..offset + batch.len()];
         offset += batch.len();
-        match session.decode_batch(batch).await {
+        match session.decode_batch(batch, mixing).await {
             Ok(decoded) => {
                 let mut table = prepared.decoded();
                 for (job, chunk) in batch_jobs.iter().zip(decoded) {
@@ -200,12 +246,6 @@ pub async fn prepare_decoding<'e, R: Read + Seek>(
     }
     (prepared, report)
 }
-
-/// Why chunks coded with context mixing are left to the CPU: the mixing runs on the host
-/// for every backend (`docs/engine.md`, "Context mixing"), and in the browser each byte's
-/// table would have to come back from the GPU before the next could be decoded.
-const MIXING_ON_CPU: &str =
-    "coded with context mixing, which runs on the CPU: the CPU coded every chunk";
 
 /// A coded chunk's stream, length and CRC-32, read from the file.
 struct CodedChunk {
@@ -235,28 +275,30 @@ fn coded_chunks<R: Read + Seek>(
     Some(coded)
 }
 
-/// Teacher-forced intervals of every `chunk_len`-byte chunk of `input` on the GPU, in
-/// batches; `progress` gets the input bytes done after each batch.
+/// Teacher-forced intervals of every `chunk_len`-byte chunk of `input` on the GPU (mixed
+/// with context models if `mixing`), in batches; `progress` gets the input bytes done
+/// after each batch.
 pub async fn prepare_encoding<'e>(
     session: &mut GpuSession,
     engine: &'e Engine,
     input: &[u8],
     chunk_len: usize,
+    mixing: bool,
     progress: &mut dyn FnMut(u64),
 ) -> (Prepared<'e>, GpuReport) {
-    let mut prepared = Prepared::new(engine);
+    let mut prepared = Prepared::new(engine, mixing);
     let mut report = GpuReport::default();
     if chunk_len == 0 {
         return (prepared, report); // the container refuses it
     }
     let chunks: Vec<&[u8]> = input.chunks(chunk_len).collect();
     let (mut done, mut offset) = (0u64, 0);
-    for batch in session.batches(&chunks, |c| c.len()) {
+    for batch in session.coding_batches(&chunks, |c| c.len(), |c| c.len(), mixing) {
         offset += batch.len();
         let mut intervals: Vec<Vec<Interval>> =
             batch.iter().map(|c| Vec::with_capacity(c.len())).collect();
         let outcome = session
-            .intervals_batch(batch, &mut |i, interval| {
+            .intervals_batch(batch, mixing, &mut |i, interval| {
                 if let Some(chunk) = intervals.get_mut(i) {
                     chunk.push(interval);
                 }
@@ -293,17 +335,9 @@ pub async fn compress_on_gpu(
     options: &CompressOptions<'_>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(Vec<u8>, GpuReport), WebError> {
-    let (prepared, report) = if options.mixing {
-        let chunks = input.len().div_ceil(options.chunk_len.max(1) as usize);
-        let report = GpuReport {
-            cpu_chunks: chunks,
-            note: Some(MIXING_ON_CPU.into()),
-            ..GpuReport::default()
-        };
-        (Prepared::new(engine), report)
-    } else {
-        prepare_encoding(session, engine, input, options.chunk_len as usize, progress).await
-    };
+    let chunk_len = options.chunk_len as usize;
+    let (prepared, report) =
+        prepare_encoding(session, engine, input, chunk_len, options.mixing, progress).await;
     let file =
         compress_to_vec(&prepared, input, options).map_err(|source| WebError::Container {
             name: "the input".into(),
@@ -350,24 +384,43 @@ fn self_test_chunks() -> [Vec<u8>; 2] {
 /// # Errors
 /// What differed, or what the GPU reported.
 pub async fn self_test(session: &mut GpuSession, engine: &Engine) -> Result<(), String> {
+    self_test_mode(session, engine, false).await?;
+    self_test_mode(session, engine, true)
+        .await
+        .map_err(|e| format!("with context mixing: {e}"))
+}
+
+/// [`self_test`] without or with context mixing.
+async fn self_test_mode(
+    session: &mut GpuSession,
+    engine: &Engine,
+    mixing: bool,
+) -> Result<(), String> {
     let chunks = self_test_chunks();
     let chunk_refs: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
     let mut by_gpu: Vec<Vec<Interval>> = vec![Vec::new(); chunks.len()];
     session
-        .intervals(&chunk_refs, &mut |i, interval| by_gpu[i].push(interval))
+        .intervals(&chunk_refs, mixing, &mut |i, interval| {
+            by_gpu[i].push(interval);
+        })
         .await
         .map_err(|e| e.to_string())?;
+    let mixed = boa_core::mixing::Mixing::new(engine);
     let mut streams = Vec::new();
     for (chunk, gpu) in chunks.iter().zip(&by_gpu) {
         let mut cpu = Vec::with_capacity(chunk.len());
         let mut symbols = chunk.iter();
-        engine
-            .chunk_tables(chunk, &mut |table| {
-                if let Some(&symbol) = symbols.next() {
-                    cpu.push(table.interval(symbol));
-                }
-            })
-            .map_err(|e| e.to_string())?;
+        let mut each = |table: &FrequencyTable| {
+            if let Some(&symbol) = symbols.next() {
+                cpu.push(table.interval(symbol));
+            }
+        };
+        let tables = if mixing {
+            mixed.chunk_tables(chunk, &mut each)
+        } else {
+            engine.chunk_tables(chunk, &mut each)
+        };
+        tables.map_err(|e| e.to_string())?;
         if &cpu != gpu {
             return Err("the GPU's intervals differ from the CPU's".into());
         }
@@ -384,7 +437,10 @@ pub async fn self_test(session: &mut GpuSession, engine: &Engine) -> Result<(), 
             len: chunk.len(),
         })
         .collect();
-    let decoded = session.decode(&coded).await.map_err(|e| e.to_string())?;
+    let decoded = session
+        .decode(&coded, mixing)
+        .await
+        .map_err(|e| e.to_string())?;
     if decoded.iter().map(|d| &d.bytes).ne(chunks.iter()) {
         return Err("the GPU decoded other bytes than the CPU encoded".into());
     }
@@ -497,7 +553,7 @@ mod tests {
     }
 
     #[test]
-    fn files_with_context_mixing_are_coded_on_the_cpu_and_say_so() {
+    fn files_with_context_mixing_are_coded_on_the_gpu_to_the_golden_bytes() {
         const MIXED: &[u8] = include_bytes!("../../tests/golden/engine-input-mixing.boa");
         let engine = golden_engine();
         let Some(mut session) = session(&engine, 2) else {
@@ -506,8 +562,11 @@ mod tests {
         let chunks = golden_chunks().len();
         let (out, report) = decode_on_gpu(&mut session, &engine, MIXED).expect("decompress");
         assert!(out == INPUT, "the mixed file decoded to other bytes");
-        assert_eq!((report.gpu_chunks, report.cpu_chunks), (0, chunks));
-        assert_eq!(report.note.as_deref(), Some(MIXING_ON_CPU));
+        assert_eq!(
+            (report.gpu_chunks, report.cpu_chunks),
+            (chunks, 0),
+            "{report:?}"
+        );
         let options = CompressOptions {
             chunk_len: BoaFile::open(Cursor::new(MIXED))
                 .expect("golden")
@@ -529,7 +588,11 @@ mod tests {
             file == MIXED,
             "the mixed file differs from its golden bytes"
         );
-        assert_eq!((report.gpu_chunks, report.cpu_chunks), (0, chunks));
+        assert_eq!(
+            (report.gpu_chunks, report.cpu_chunks),
+            (chunks, 0),
+            "{report:?}"
+        );
     }
 
     #[test]

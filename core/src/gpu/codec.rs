@@ -8,6 +8,11 @@
 //! rows, the interval of each row's next byte], which the host's range encoder codes
 //! (4 bytes per byte read back instead of a 1 KiB table). After each submit only what its
 //! steps or windows produced (and the lanes' coder state) is read back.
+//!
+//! With context mixing (the `.boa` header's flag) the tables are mixed on the device too
+//! (`shaders/mixing.wgsl`): decoding steps become [mix, decode, learn, forward pass],
+//! encoding windows [feed, forward pass, mix and learn the window, interval]. Each lane
+//! then holds ≈ 30.7 MB of mixing state ([`mixing_lanes`] bounds a batch by it).
 
 use super::{GpuContext, GpuError, GpuLanes, GpuModel};
 use crate::coder::{FrequencyTable, Interval, RangeDecoder};
@@ -34,6 +39,28 @@ pub fn default_steps_per_submit(context: &GpuContext, lanes: usize) -> u32 {
         let lanes = u32::try_from(lanes.max(1)).unwrap_or(u32::MAX);
         (SOFTWARE_ROW_STEPS / lanes).clamp(1, DEFAULT_STEPS_PER_SUBMIT)
     }
+}
+
+/// u32 values of a lane's mixing state before its history (`HISTORY_AT` in
+/// `shaders/mixing.wgsl`): the nine context tables (28,929 blocks of 256 counters), the
+/// match table (2^18), the mixer's weights and the per-byte scratch and scalars.
+pub const MIXING_STATE_WORDS: u64 = 7_680_048;
+
+/// u32 values of mixing state per lane for chunks of at most `longest` bytes.
+fn mixing_stride(longest: u32) -> u64 {
+    MIXING_STATE_WORDS + u64::from(longest).div_ceil(4)
+}
+
+/// The most lanes that can code chunks of at most `longest` bytes with context mixing on
+/// `context`'s device (their states must fit one storage binding); 0 if not even one.
+#[must_use]
+pub fn mixing_lanes(context: &GpuContext, longest: usize) -> usize {
+    let limits = context.device.limits();
+    let limit = limits
+        .max_storage_buffer_binding_size
+        .min(limits.max_buffer_size);
+    let longest = u32::try_from(longest).unwrap_or(u32::MAX);
+    usize::try_from(limit / (mixing_stride(longest) * 4)).unwrap_or(usize::MAX)
 }
 
 /// One row's coder state: `Lane` of `shaders/coder.wgsl`, field for field.
@@ -104,6 +131,8 @@ fn pack_inputs(inputs: &[&[u8]]) -> Result<(Vec<u32>, Vec<LaneRecord>), GpuError
 /// `period` steps per submit: each one's bytes and how far its stream was read, as
 /// [`RangeDecoder`] would give.
 ///
+/// With `mixing`, the tables are mixed as the `.boa` header's flag asks.
+///
 /// # Errors
 /// [`GpuError::TooLarge`] for more streams than lanes, lanes with a window, or a group
 /// beyond the device's buffer limits; a bad stream start as [`GpuError::TooLarge`] too
@@ -114,6 +143,7 @@ pub async fn decode_streams(
     lanes: &GpuLanes,
     streams: &[CodedStream<'_>],
     period: u32,
+    mixing: bool,
 ) -> Result<Vec<DecodedStream>, GpuError> {
     if lanes.window() != 1 {
         return Err(GpuError::TooLarge(format!(
@@ -134,6 +164,8 @@ pub async fn decode_streams(
         words: &words,
         records: &records,
         period: period.max(1),
+        mixing,
+        encoding: false,
     };
     let buffers = start(context, model, lanes, &coding).await?;
     let rows = lanes.rows();
@@ -144,7 +176,7 @@ pub async fn decode_streams(
     while first < longest {
         let count = coding.period.min(longest - first);
         let read = submit(context, &buffers, count, &|pass| {
-            lanes.record_decoding_step(pass, model, &buffers.group);
+            lanes.record_decoding_step(pass, model, &buffers.group, mixing);
         })
         .await?;
         let (steps, lane_words) = read.split_at(buffers.steps_bytes as usize / 4);
@@ -202,7 +234,8 @@ impl EncodingPlan {
 /// Teacher-forced intervals of `chunks` (at most one per lane of `lanes`), windows of
 /// `lanes.window()` positions, `windows_per_submit` per submit: calls `each(i, interval)`
 /// for every byte of `chunks[i]`, each chunk's in order (its first byte's under the
-/// uniform table, on the host).
+/// uniform table, on the host — with `mixing` too: a fresh mixing state passes the
+/// uniform table through).
 ///
 /// # Errors
 /// As [`decode_streams`]; [`GpuError::Readback`] if the device returns an interval that
@@ -213,6 +246,7 @@ pub async fn encode_intervals(
     lanes: &GpuLanes,
     chunks: &[&[u8]],
     windows_per_submit: u32,
+    mixing: bool,
     each: &mut dyn FnMut(usize, Interval),
 ) -> Result<(), GpuError> {
     let (words, mut records) = pack_inputs(chunks)?;
@@ -223,6 +257,8 @@ pub async fn encode_intervals(
         words: &words,
         records: &records,
         period: windows_per_submit.max(1),
+        mixing,
+        encoding: true,
     };
     let buffers = start(context, model, lanes, &coding).await?;
     let uniform = FrequencyTable::uniform();
@@ -239,7 +275,7 @@ pub async fn encode_intervals(
     while first < windows {
         let count = (coding.period as usize).min(windows - first);
         let read = submit(context, &buffers, count as u32, &|pass| {
-            lanes.record_encoding_window(pass, model, &buffers.group);
+            lanes.record_encoding_window(pass, model, &buffers.group, mixing);
         })
         .await?;
         for w in 0..count {
@@ -274,6 +310,22 @@ struct Coding<'a> {
     records: &'a [LaneRecord],
     /// Steps (decoding) or windows (encoding) per submit, at least 1.
     period: u32,
+    /// Whether the tables are mixed with context models.
+    mixing: bool,
+    /// Teacher forcing (else decoding).
+    encoding: bool,
+}
+
+impl Coding<'_> {
+    /// u32 values of mixing state per lane (0 without mixing).
+    fn mixing_stride(&self) -> u64 {
+        if self.mixing {
+            let longest = self.records.iter().map(|r| r.len).max().unwrap_or(0);
+            mixing_stride(longest)
+        } else {
+            0
+        }
+    }
 }
 
 /// The device buffers of one coding run.
@@ -281,12 +333,15 @@ struct CodingBuffers {
     lanes: wgpu::Buffer,
     steps: wgpu::Buffer,
     readback: wgpu::Buffer,
+    /// Every lane's mixing state (4 bytes without mixing: a binding is never empty).
+    mixing: wgpu::Buffer,
     group: wgpu::BindGroup,
     /// Bytes of `steps` (the lanes follow them in `readback`).
     steps_bytes: u64,
 }
 
-/// Readies `lanes` for `coding`: its buffers, every lane at the zero state.
+/// Readies `lanes` for `coding`: its buffers, every lane at the zero state (with mixing,
+/// a fresh mixing state, and when encoding each chunk's first byte learnt).
 async fn start(
     context: &GpuContext,
     model: &GpuModel,
@@ -301,7 +356,22 @@ async fn start(
         )));
     }
     let buffers = buffers(context, model, lanes, coding).await?;
-    lanes.begin_coding(context, coding.period);
+    let stride = u32::try_from(coding.mixing_stride())
+        .map_err(|_| GpuError::TooLarge("a lane's mixing state exceeds 16 GiB".into()))?;
+    lanes.begin_coding(context, coding.period, stride);
+    if coding.mixing {
+        context
+            .checked("the mixing state", || {
+                let mut encoder = context.device.create_command_encoder(&Default::default());
+                encoder.clear_buffer(&buffers.mixing, 0, None);
+                {
+                    let mut pass = encoder.begin_compute_pass(&Default::default());
+                    lanes.record_mixing_start(&mut pass, model, &buffers.group, coding.encoding);
+                }
+                context.queue.submit([encoder.finish()]);
+            })
+            .await?;
+    }
     Ok(buffers)
 }
 
@@ -321,6 +391,14 @@ async fn buffers(
         return Err(GpuError::TooLarge(format!(
             "a coding run of {inputs_bytes} input bytes and {steps_bytes} output bytes \
              per submit; this GPU binds at most {limit}"
+        )));
+    }
+    let mixing_bytes = coding.mixing_stride() * lanes.lanes() as u64 * 4;
+    if mixing_bytes > limit.min(device.limits().max_buffer_size) {
+        return Err(GpuError::TooLarge(format!(
+            "{} lanes of context mixing take {mixing_bytes} bytes; this GPU binds at most \
+             {limit}",
+            lanes.lanes()
         )));
     }
     let mut records = vec![0u32; lanes.lanes() * LANE_WORDS];
@@ -357,6 +435,12 @@ async fn buffers(
                 usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             });
+            let mixing = device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("coder mixing"),
+                size: mixing_bytes.max(4),
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
             let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("coder"),
                 layout: model.coder_layout(),
@@ -373,12 +457,17 @@ async fn buffers(
                         binding: 2,
                         resource: steps.as_entire_binding(),
                     },
+                    wgpu::BindGroupEntry {
+                        binding: 3,
+                        resource: mixing.as_entire_binding(),
+                    },
                 ],
             });
             CodingBuffers {
                 lanes,
                 steps,
                 readback,
+                mixing,
                 group,
                 steps_bytes,
             }
@@ -422,4 +511,15 @@ async fn submit(
         .await?;
     let bytes = context.read(&buffers.readback).await?;
     Ok(bytemuck::pod_collect_to_vec(&bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MIXING_STATE_WORDS;
+
+    #[test]
+    fn the_mixing_state_size_is_the_shaders() {
+        let history_at = format!("const HISTORY_AT: u32 = {MIXING_STATE_WORDS}u;");
+        assert!(boa_shaders::MIXING.contains(&history_at), "{history_at}");
+    }
 }

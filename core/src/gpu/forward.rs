@@ -88,10 +88,20 @@ pub(super) enum Entry {
     Feed,
     /// Teacher forcing: the interval of the byte after each row's (`shaders/coder.wgsl`).
     Interval,
+    /// Context mixing (`shaders/mixing.wgsl`): a fresh state in every lane.
+    MixInit,
+    /// Decoding: each lane's next table mixed.
+    MixPredict,
+    /// Decoding: the byte just decoded learnt.
+    MixLearn,
+    /// Encoding: each chunk's first byte learnt.
+    MixFirst,
+    /// Encoding: a window's tables mixed, its bytes learnt.
+    MixWindow,
 }
 
 impl Entry {
-    const ALL: [Entry; 11] = [
+    const ALL: [Entry; 16] = [
         Entry::Linear,
         Entry::Embed,
         Entry::Residual,
@@ -103,6 +113,11 @@ impl Entry {
         Entry::Decode,
         Entry::Feed,
         Entry::Interval,
+        Entry::MixInit,
+        Entry::MixPredict,
+        Entry::MixLearn,
+        Entry::MixFirst,
+        Entry::MixWindow,
     ];
 
     fn kernel(self) -> (boa_shaders::Kernel, &'static str) {
@@ -119,6 +134,11 @@ impl Entry {
             Self::Decode => (Kernel::Coder, "decode"),
             Self::Feed => (Kernel::Coder, "feed"),
             Self::Interval => (Kernel::Coder, "interval"),
+            Self::MixInit => (Kernel::Mixing, "mix_init"),
+            Self::MixPredict => (Kernel::Mixing, "mix_predict"),
+            Self::MixLearn => (Kernel::Mixing, "mix_learn"),
+            Self::MixFirst => (Kernel::Mixing, "mix_first"),
+            Self::MixWindow => (Kernel::Mixing, "mix_window"),
         }
     }
 
@@ -131,6 +151,12 @@ impl Entry {
             }
             // One per lane, walking its window.
             Self::Feed => (lanes.div_ceil(WORKGROUP), 1),
+            // One workgroup (of 256: the bit tree's nodes) per lane.
+            Self::MixInit
+            | Self::MixPredict
+            | Self::MixLearn
+            | Self::MixFirst
+            | Self::MixWindow => (lanes, 1),
             // One per (lane, channel), walking its window.
             Self::Conv | Self::Scan => (width.div_ceil(WORKGROUP), lanes),
             // One per element of a row.
@@ -142,7 +168,17 @@ impl Entry {
 
     /// Whether group 1 holds the coder's buffers (else the model's constants).
     fn is_coder(self) -> bool {
-        matches!(self, Self::Decode | Self::Feed | Self::Interval)
+        !matches!(
+            self,
+            Self::Linear
+                | Self::Embed
+                | Self::Residual
+                | Self::LayerNorm
+                | Self::Conv
+                | Self::Lut
+                | Self::Scan
+                | Self::Softmax
+        )
     }
 }
 
@@ -221,6 +257,7 @@ impl GpuModel {
                         storage_entry(0, false),
                         storage_entry(1, true),
                         storage_entry(2, false),
+                        storage_entry(3, false),
                     ],
                 });
                 let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -659,8 +696,9 @@ impl GpuLanes {
 
     /// Readies every lane for the coder kernels: zero state, no input byte (idle), and
     /// the uniform table (every frequency 256) that codes each chunk's first byte; the
-    /// coder's parameters set to `period` steps (or windows) per submit.
-    pub(super) fn begin_coding(&self, context: &GpuContext, period: u32) {
+    /// coder's parameters set to `period` steps (or windows) per submit and
+    /// `mixing_stride` u32 of mixing state per lane (0 without mixing).
+    pub(super) fn begin_coding(&self, context: &GpuContext, period: u32, mixing_stride: u32) {
         let rows = self.rows as usize;
         // Bytes (the first `rows` values) idle, then every table uniform.
         let io = vec![256u32; rows * 257];
@@ -672,7 +710,7 @@ impl GpuLanes {
             window: self.window,
             state_stride: self.state_stride,
             src: self.tables_at,
-            k: [period, 0, 0, 0, 0, 0],
+            k: [period, mixing_stride, 0, 0, 0, 0],
             ..Params::default()
         };
         context.queue.write_buffer(
@@ -687,29 +725,58 @@ impl GpuLanes {
 
     /// Records one decoding step into `pass` (window 1): the range decoder (its group 1
     /// being `coder_group`), then the forward pass that turns the bytes it fed into the
-    /// next tables.
+    /// next tables; with `mixing`, the table mixed before the decoder and the byte learnt
+    /// after it.
     pub(super) fn record_decoding_step(
         &self,
         pass: &mut wgpu::ComputePass<'_>,
         model: &GpuModel,
         coder_group: &wgpu::BindGroup,
+        mixing: bool,
     ) {
         debug_assert_eq!(self.window, 1);
+        if mixing {
+            self.record_coder(pass, model, Entry::MixPredict, coder_group);
+        }
         self.record_coder(pass, model, Entry::Decode, coder_group);
+        if mixing {
+            self.record_coder(pass, model, Entry::MixLearn, coder_group);
+        }
         self.record_forward(pass, model);
     }
 
     /// Records one teacher-forced window into `pass`: the window's known bytes fed, the
-    /// forward pass over all its rows, then each row's interval.
+    /// forward pass over all its rows, (with `mixing`, each row's table mixed in order)
+    /// then each row's interval.
     pub(super) fn record_encoding_window(
         &self,
         pass: &mut wgpu::ComputePass<'_>,
         model: &GpuModel,
         coder_group: &wgpu::BindGroup,
+        mixing: bool,
     ) {
         self.record_coder(pass, model, Entry::Feed, coder_group);
         self.record_forward(pass, model);
+        if mixing {
+            self.record_coder(pass, model, Entry::MixWindow, coder_group);
+        }
         self.record_coder(pass, model, Entry::Interval, coder_group);
+    }
+
+    /// Records the start of a chunk group coded with mixing (its state zeroed by the
+    /// host before): every lane's fresh state, and when `encoding` each chunk's first
+    /// byte learnt (the host codes it under the uniform table).
+    pub(super) fn record_mixing_start(
+        &self,
+        pass: &mut wgpu::ComputePass<'_>,
+        model: &GpuModel,
+        coder_group: &wgpu::BindGroup,
+        encoding: bool,
+    ) {
+        self.record_coder(pass, model, Entry::MixInit, coder_group);
+        if encoding {
+            self.record_coder(pass, model, Entry::MixFirst, coder_group);
+        }
     }
 
     fn record_coder(

@@ -19,8 +19,8 @@ mod session;
 mod tests;
 
 pub use codec::{
-    DEFAULT_STEPS_PER_SUBMIT, EncodingPlan, decode_streams, default_steps_per_submit,
-    encode_intervals,
+    DEFAULT_STEPS_PER_SUBMIT, EncodingPlan, MIXING_STATE_WORDS, decode_streams,
+    default_steps_per_submit, encode_intervals, mixing_lanes,
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use context::list_adapters_blocking;

@@ -304,7 +304,7 @@ impl Predictor for GpuPredictor {
         &self,
         streams: &[CodedStream<'_>],
     ) -> Option<Result<Vec<DecodedStream>, PredictError>> {
-        Some(self.decode_whole(streams))
+        Some(self.decode_whole(streams, false))
     }
 
     fn chunk_intervals(
@@ -312,32 +312,53 @@ impl Predictor for GpuPredictor {
         chunks: &[&[u8]],
         each: &mut dyn FnMut(usize, Interval),
     ) -> Option<Result<(), PredictError>> {
-        Some(self.intervals_whole(chunks, each))
+        Some(self.intervals_whole(chunks, false, each))
+    }
+
+    fn decode_mixed_streams(
+        &self,
+        streams: &[CodedStream<'_>],
+    ) -> Option<Result<Vec<DecodedStream>, PredictError>> {
+        Some(self.decode_whole(streams, true))
+    }
+
+    fn chunk_mixed_intervals(
+        &self,
+        chunks: &[&[u8]],
+        each: &mut dyn FnMut(usize, Interval),
+    ) -> Option<Result<(), PredictError>> {
+        Some(self.intervals_whole(chunks, true, each))
     }
 }
 
 impl GpuPredictor {
-    /// [`Predictor::decode_streams`]: batch by batch on the GPU; on a failure with a
-    /// fallback, the whole group again on the CPU (decoding has no partial output).
+    /// [`Predictor::decode_streams`] (with `mixing`: [`Predictor::decode_mixed_streams`]):
+    /// batch by batch on the GPU; on a failure with a fallback, the whole group again on
+    /// the CPU (decoding has no partial output).
     fn decode_whole(
         &self,
         streams: &[CodedStream<'_>],
+        mixing: bool,
     ) -> Result<Vec<DecodedStream>, PredictError> {
         if let Some(engine) = self.on_cpu() {
-            return Ok(crate::container::chunk::decode_on_host(engine, streams)?);
+            return decode_on_cpu(engine, streams, mixing);
         }
         let mut decoded = Vec::with_capacity(streams.len());
-        let batches = lock(&self.shared)
-            .session
-            .batches(streams, |s| s.stream.len());
+        let batches = lock(&self.shared).session.coding_batches(
+            streams,
+            |s| s.stream.len(),
+            |s| s.len,
+            mixing,
+        );
         for batch in batches {
             self.maybe_lose_device();
-            let outcome = pollster::block_on(lock(&self.shared).session.decode_batch(batch));
+            let outcome =
+                pollster::block_on(lock(&self.shared).session.decode_batch(batch, mixing));
             match outcome {
                 Ok(batch) => decoded.extend(batch),
                 Err(error) => {
                     let engine = self.give_up_gpu(error)?;
-                    return Ok(crate::container::chunk::decode_on_host(engine, streams)?);
+                    return decode_on_cpu(engine, streams, mixing);
                 }
             }
         }
@@ -349,6 +370,7 @@ impl GpuPredictor {
     fn intervals_whole(
         &self,
         chunks: &[&[u8]],
+        mixing: bool,
         emit: &mut dyn FnMut(usize, Interval),
     ) -> Result<(), PredictError> {
         let mut given = vec![0usize; chunks.len()];
@@ -358,12 +380,17 @@ impl GpuPredictor {
         };
         if self.on_cpu().is_none() {
             let mut first = 0;
-            let batches = lock(&self.shared).session.batches(chunks, |c| c.len());
+            let batches =
+                lock(&self.shared)
+                    .session
+                    .coding_batches(chunks, |c| c.len(), |c| c.len(), mixing);
             for batch in batches {
                 self.maybe_lose_device();
                 let mut each = |i, interval| counted(first + i, interval);
                 let outcome = pollster::block_on(
-                    lock(&self.shared).session.intervals_batch(batch, &mut each),
+                    lock(&self.shared)
+                        .session
+                        .intervals_batch(batch, mixing, &mut each),
                 );
                 if let Err(error) = outcome {
                     self.give_up_gpu(error)?;
@@ -375,17 +402,37 @@ impl GpuPredictor {
         let Some(engine) = self.on_cpu() else {
             return Ok(());
         };
+        let mixed = crate::mixing::Mixing::new(engine);
         for (i, chunk) in chunks.iter().enumerate() {
             let (skip, mut position) = (given[i], 0usize);
-            engine.chunk_tables(chunk, &mut |table| {
+            let mut each = |table: &FrequencyTable| {
                 if position >= skip
                     && let Some(&symbol) = chunk.get(position)
                 {
                     emit(i, table.interval(symbol));
                 }
                 position += 1;
-            })?;
+            };
+            if mixing {
+                mixed.chunk_tables(chunk, &mut each)?;
+            } else {
+                engine.chunk_tables(chunk, &mut each)?;
+            }
         }
         Ok(())
     }
+}
+
+/// Decodes `streams` on the CPU engine (mixed with context models if `mixing`).
+fn decode_on_cpu(
+    engine: &Engine,
+    streams: &[CodedStream<'_>],
+    mixing: bool,
+) -> Result<Vec<DecodedStream>, PredictError> {
+    Ok(if mixing {
+        let mixed = crate::mixing::Mixing::new(engine);
+        crate::container::chunk::decode_on_host(&mixed, streams)?
+    } else {
+        crate::container::chunk::decode_on_host(engine, streams)?
+    })
 }

@@ -141,51 +141,89 @@ impl GpuSession {
         batches
     }
 
+    /// As [`GpuSession::batches`], for coding `mixing` as the `.boa` header says: with
+    /// context mixing, each batch also holds no more lanes than the device can keep
+    /// mixing states for ([`codec::mixing_lanes`], by the longest chunk, `len(item)`).
+    #[must_use]
+    pub fn coding_batches<'a, T>(
+        &self,
+        items: &'a [T],
+        bytes: impl Fn(&T) -> usize,
+        len: impl Fn(&T) -> usize,
+        mixing: bool,
+    ) -> Vec<&'a [T]> {
+        let batches = self.batches(items, bytes);
+        if !mixing {
+            return batches;
+        }
+        let mut split = Vec::new();
+        for batch in batches {
+            let longest = batch.iter().map(&len).max().unwrap_or(0);
+            let most = codec::mixing_lanes(&self.context, longest).max(1);
+            split.extend(batch.chunks(most));
+        }
+        split
+    }
+
     /// Decodes one batch of at most [`GpuSession::lanes_per_batch`] streams (each one's
-    /// first four bytes already checked, as [`crate::coder::RangeDecoder::new`] does).
+    /// first four bytes already checked, as [`crate::coder::RangeDecoder::new`] does),
+    /// with context mixing if `mixing` (at most [`codec::mixing_lanes`] streams then).
     ///
     /// # Errors
     /// Whatever the device reports ([`codec::decode_streams`]).
     pub async fn decode_batch(
         &mut self,
         batch: &[CodedStream<'_>],
+        mixing: bool,
     ) -> Result<Vec<DecodedStream>, GpuError> {
         let period = self.steps_per_submit(batch.len());
         let at = self.lane_set(batch.len(), 1).await?;
         let lanes = &self.lane_sets[at];
-        codec::decode_streams(&self.context, &self.model, lanes, batch, period).await
+        codec::decode_streams(&self.context, &self.model, lanes, batch, period, mixing).await
     }
 
-    /// Decodes `streams`, batch by batch ([`GpuSession::batches`]), in order.
+    /// Decodes `streams`, batch by batch ([`GpuSession::coding_batches`]), in order.
     ///
     /// # Errors
     /// As [`GpuSession::decode_batch`].
     pub async fn decode(
         &mut self,
         streams: &[CodedStream<'_>],
+        mixing: bool,
     ) -> Result<Vec<DecodedStream>, GpuError> {
         let mut decoded = Vec::with_capacity(streams.len());
-        for batch in self.batches(streams, |s| s.stream.len()) {
-            decoded.extend(self.decode_batch(batch).await?);
+        for batch in self.coding_batches(streams, |s| s.stream.len(), |s| s.len, mixing) {
+            decoded.extend(self.decode_batch(batch, mixing).await?);
         }
         Ok(decoded)
     }
 
     /// Teacher-forced intervals of one batch of at most [`GpuSession::lanes_per_batch`]
-    /// chunks: `each(i, interval)` for every byte of `chunks[i]`, each chunk's in order.
+    /// chunks (with `mixing`, at most [`codec::mixing_lanes`]): `each(i, interval)` for
+    /// every byte of `chunks[i]`, each chunk's in order.
     ///
     /// # Errors
     /// Whatever the device reports ([`codec::encode_intervals`]).
     pub async fn intervals_batch(
         &mut self,
         batch: &[&[u8]],
+        mixing: bool,
         each: &mut dyn FnMut(usize, Interval),
     ) -> Result<(), GpuError> {
         let plan = self.encoding_plan(batch.len());
         let at = self.lane_set(batch.len(), plan.window).await?;
         let lanes = &self.lane_sets[at];
         let windows = plan.windows_per_submit;
-        codec::encode_intervals(&self.context, &self.model, lanes, batch, windows, each).await
+        codec::encode_intervals(
+            &self.context,
+            &self.model,
+            lanes,
+            batch,
+            windows,
+            mixing,
+            each,
+        )
+        .await
     }
 
     /// Teacher-forced intervals of `chunks`, batch by batch: `each(i, interval)` for every
@@ -196,11 +234,12 @@ impl GpuSession {
     pub async fn intervals(
         &mut self,
         chunks: &[&[u8]],
+        mixing: bool,
         each: &mut dyn FnMut(usize, Interval),
     ) -> Result<(), GpuError> {
         let mut first = 0;
-        for batch in self.batches(chunks, |c| c.len()) {
-            self.intervals_batch(batch, &mut |i, interval| each(first + i, interval))
+        for batch in self.coding_batches(chunks, |c| c.len(), |c| c.len(), mixing) {
+            self.intervals_batch(batch, mixing, &mut |i, interval| each(first + i, interval))
                 .await?;
             first += batch.len();
         }

@@ -608,4 +608,70 @@ mod codec {
         let on_gpu = decompress_to_vec(&predictor, &corrupt, &lanes).expect_err("corrupt");
         assert_eq!(on_cpu.to_string(), on_gpu.to_string());
     }
+
+    /// Bytes that exercise every context model: 15-byte records (the record detector),
+    /// a repeated sentence (the match model), and noise.
+    fn mixing_input() -> Vec<u8> {
+        let mut data = Vec::new();
+        for record in 0u32..160 {
+            data.extend_from_slice(&[0xA5, 0x5A, (record % 7) as u8]);
+            data.extend_from_slice(&(record * 3).to_le_bytes());
+            data.extend_from_slice(&(1000 + record * record).to_le_bytes());
+            data.extend_from_slice(&[1, 2, 3, (record % 3) as u8]);
+        }
+        for _ in 0..12 {
+            data.extend_from_slice(b"the detector saw a muon; the detector saw a muon. ");
+        }
+        let mut rng = crate::rng::XorShift64::new(0x6d69);
+        data.extend((0..400).map(|_| rng.next_u64().to_le_bytes()[2]));
+        data
+    }
+
+    #[test]
+    fn context_mixing_on_the_gpu_writes_and_reads_the_cpus_files() {
+        let data = mixing_input();
+        let options = CompressOptions {
+            chunk_len: 1500,
+            store_incompressible: false,
+            mixing: true,
+            ..CompressOptions::default()
+        };
+        let Some((engine, _)) = predictor(1) else {
+            return;
+        };
+        let by_cpu = compress_to_vec(&engine, &data, &options).expect("cpu");
+        for (steps, lanes) in [(64, 4), (7, 3), (1, 1)] {
+            let Some((_, predictor)) = predictor(lanes) else {
+                return;
+            };
+            let predictor = predictor.with_steps_per_submit(steps);
+            let by_gpu = compress_to_vec(&predictor, &data, &options).expect("gpu");
+            assert!(by_gpu == by_cpu, "{steps} steps per submit, {lanes} lanes");
+            let decode = DecompressOptions {
+                lanes,
+                batch_chunks: 0,
+            };
+            let decoded = decompress_to_vec(&predictor, &by_cpu, &decode).expect("gpu");
+            assert!(decoded == data, "{steps} steps per submit, {lanes} lanes");
+        }
+    }
+
+    #[test]
+    fn the_golden_mixing_file_is_written_and_read_on_the_gpu() {
+        let input = golden("engine-input.bin");
+        let file = golden("engine-input-mixing.boa");
+        let Some((_, predictor)) = predictor(4) else {
+            return;
+        };
+        let header = crate::BoaFile::open(std::io::Cursor::new(&file)).expect("golden");
+        let options = CompressOptions {
+            chunk_len: header.header().chunk_len,
+            store_incompressible: false,
+            mixing: true,
+            ..CompressOptions::default()
+        };
+        assert!(compress_to_vec(&predictor, &input, &options).expect("gpu") == file);
+        let decoded = decompress_to_vec(&predictor, &file, &DecompressOptions::default());
+        assert!(decoded.expect("gpu") == input);
+    }
 }

@@ -13,7 +13,9 @@
 //! float; state per chunk, reset per chunk; the table for position `i` depends only on
 //! the neural table for `i` and the chunk's bytes before `i`. So every engine (CPU,
 //! wasm, GPU) that gives the same neural tables gives the same mixed tables. The mixing
-//! runs on the host, after the neural table, for every backend.
+//! runs on the host, after the neural table — except where the predictor codes whole
+//! chunks with mixing itself ([`Predictor::decode_mixed_streams`]): the GPU runs the
+//! same arithmetic in `shaders/mixing.wgsl`.
 
 pub mod context;
 pub mod counter;
@@ -21,8 +23,8 @@ pub mod logistic;
 pub mod mixer;
 pub mod state;
 
-use crate::coder::FrequencyTable;
-use crate::predictor::{ModelFingerprint, PredictError, Predictor};
+use crate::coder::{FrequencyTable, Interval};
+use crate::predictor::{CodedStream, DecodedStream, ModelFingerprint, PredictError, Predictor};
 use logistic::StretchTable;
 use state::MixState;
 
@@ -110,6 +112,23 @@ impl<P: Predictor> Predictor for Mixing<'_, P> {
 
     fn lock_step_lanes(&self) -> usize {
         self.inner.lock_step_lanes().min(MAX_LANES)
+    }
+
+    /// The inner predictor's own mixed decoding, if it has one (a GPU's shaders).
+    fn decode_streams(
+        &self,
+        streams: &[CodedStream<'_>],
+    ) -> Option<Result<Vec<DecodedStream>, PredictError>> {
+        self.inner.decode_mixed_streams(streams)
+    }
+
+    /// The inner predictor's own mixed intervals, if it has them (a GPU's shaders).
+    fn chunk_intervals(
+        &self,
+        chunks: &[&[u8]],
+        each: &mut dyn FnMut(usize, Interval),
+    ) -> Option<Result<(), PredictError>> {
+        self.inner.chunk_mixed_intervals(chunks, each)
     }
 
     fn chunk_tables(
