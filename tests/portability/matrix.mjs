@@ -122,8 +122,7 @@ async function inPage({ pkg, gpu, mode, cases, jobs, out }) {
         let bytes;
         if (gpu) {
           const r = await wasm.compressGpu(input, boam, c.chunkLen, c.embed, undefined, c.store, c.mixing);
-          // Context mixing runs on the CPU in the page (web/src/gpu.rs says why).
-          if (r.cpuChunks > 0 && !c.mixing) notes.push({ case: c.id, why: `the GPU left ${r.cpuChunks} chunks to the CPU (${r.note})` });
+          if (r.cpuChunks > 0) notes.push({ case: c.id, why: `the GPU left ${r.cpuChunks} chunks to the CPU (${r.note})` });
           bytes = r.bytes;
         } else {
           bytes = wasm.compress(input, boam, c.chunkLen, c.embed, c.store, c.mixing);
@@ -155,7 +154,7 @@ async function inPage({ pkg, gpu, mode, cases, jobs, out }) {
         let restored;
         if (gpu) {
           const r = await wasm.decompressGpu(job.boa, bytes, boam, 0, info.chunks.length);
-          if (r.cpuChunks > 0 && !info.mixing) notes.push({ boa: job.boa, why: `the GPU left ${r.cpuChunks} chunks to the CPU (${r.note})` });
+          if (r.cpuChunks > 0) notes.push({ boa: job.boa, why: `the GPU left ${r.cpuChunks} chunks to the CPU (${r.note})` });
           restored = r.bytes;
         } else {
           restored = wasm.decompress(job.boa, bytes, boam);
