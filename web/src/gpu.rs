@@ -405,7 +405,6 @@ async fn self_test_mode(
         })
         .await
         .map_err(|e| e.to_string())?;
-    let mixed = boa_core::mixing::Mixing::new(engine);
     let mut streams = Vec::new();
     for (chunk, gpu) in chunks.iter().zip(&by_gpu) {
         let mut cpu = Vec::with_capacity(chunk.len());
@@ -415,12 +414,8 @@ async fn self_test_mode(
                 cpu.push(table.interval(symbol));
             }
         };
-        let tables = if mixing {
-            mixed.chunk_tables(chunk, &mut each)
-        } else {
-            engine.chunk_tables(chunk, &mut each)
-        };
-        tables.map_err(|e| e.to_string())?;
+        boa_core::mixing::chunk_tables_as_coded(engine, mixing, chunk, &mut each)
+            .map_err(|e| e.to_string())?;
         if &cpu != gpu {
             return Err("the GPU's intervals differ from the CPU's".into());
         }

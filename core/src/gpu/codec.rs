@@ -51,16 +51,20 @@ fn mixing_stride(longest: u32) -> u64 {
     MIXING_STATE_WORDS + u64::from(longest).div_ceil(4)
 }
 
+/// Bytes the lanes' mixing states may take on `context`'s device: one buffer, bound whole.
+fn mixing_limit(context: &GpuContext) -> u64 {
+    let limits = context.device.limits();
+    limits
+        .max_storage_buffer_binding_size
+        .min(limits.max_buffer_size)
+}
+
 /// The most lanes that can code chunks of at most `longest` bytes with context mixing on
 /// `context`'s device (their states must fit one storage binding); 0 if not even one.
 #[must_use]
 pub fn mixing_lanes(context: &GpuContext, longest: usize) -> usize {
-    let limits = context.device.limits();
-    let limit = limits
-        .max_storage_buffer_binding_size
-        .min(limits.max_buffer_size);
     let longest = u32::try_from(longest).unwrap_or(u32::MAX);
-    usize::try_from(limit / (mixing_stride(longest) * 4)).unwrap_or(usize::MAX)
+    usize::try_from(mixing_limit(context) / (mixing_stride(longest) * 4)).unwrap_or(usize::MAX)
 }
 
 /// One row's coder state: `Lane` of `shaders/coder.wgsl`, field for field.
@@ -394,10 +398,11 @@ async fn buffers(
         )));
     }
     let mixing_bytes = coding.mixing_stride() * lanes.lanes() as u64 * 4;
-    if mixing_bytes > limit.min(device.limits().max_buffer_size) {
+    let mixing_limit = mixing_limit(context);
+    if mixing_bytes > mixing_limit {
         return Err(GpuError::TooLarge(format!(
             "{} lanes of context mixing take {mixing_bytes} bytes; this GPU binds at most \
-             {limit}",
+             {mixing_limit}",
             lanes.lanes()
         )));
     }

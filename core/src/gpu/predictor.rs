@@ -402,7 +402,6 @@ impl GpuPredictor {
         let Some(engine) = self.on_cpu() else {
             return Ok(());
         };
-        let mixed = crate::mixing::Mixing::new(engine);
         for (i, chunk) in chunks.iter().enumerate() {
             let (skip, mut position) = (given[i], 0usize);
             let mut each = |table: &FrequencyTable| {
@@ -413,11 +412,7 @@ impl GpuPredictor {
                 }
                 position += 1;
             };
-            if mixing {
-                mixed.chunk_tables(chunk, &mut each)?;
-            } else {
-                engine.chunk_tables(chunk, &mut each)?;
-            }
+            crate::mixing::chunk_tables_as_coded(engine, mixing, chunk, &mut each)?;
         }
         Ok(())
     }

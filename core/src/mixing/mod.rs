@@ -148,5 +148,23 @@ impl<P: Predictor> Predictor for Mixing<'_, P> {
     }
 }
 
+/// `predictor`'s teacher-forced tables of `chunk` as a file coded with (`mixing`) or
+/// without context mixing codes it: mixed by a fresh [`MixState`], or the predictor's own.
+///
+/// # Errors
+/// What the predictor reports.
+pub fn chunk_tables_as_coded<P: Predictor>(
+    predictor: &P,
+    mixing: bool,
+    chunk: &[u8],
+    each: &mut dyn FnMut(&FrequencyTable),
+) -> Result<(), PredictError> {
+    if mixing {
+        Mixing::new(predictor).chunk_tables(chunk, each)
+    } else {
+        predictor.chunk_tables(chunk, each)
+    }
+}
+
 #[cfg(test)]
 mod tests;
