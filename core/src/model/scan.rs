@@ -12,9 +12,9 @@
 //! per-operation overhead and whose autodiff graph keeps `L` copies of the state. Here the
 //! forward and backward passes are plain loops over host `f32` memory instead, parallel
 //! over (batch row, block of channels): the forward keeps no state, the backward
-//! recomputes the states of one block at a time. Tensors on a GPU device are copied to
-//! the host and back (correct, not fast; a GPU kernel can replace [`ScanBackend`]'s `Cube`
-//! implementation without touching the autodiff part).
+//! recomputes the states of one block at a time. On burn's GPU backends (`CubeBackend`:
+//! CUDA, wgpu) the same two passes run as CubeCL kernels on the device ([`cube`]); the
+//! host loops stay the reference the kernels are tested against.
 
 use burn::backend::autodiff::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -22,9 +22,14 @@ use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{Backend, Dispatch, Flex, TensorMetadata, backend_extension, read_sync};
+use burn::backend::{
+    AutodiffBackend, Backend, Dispatch, Flex, TensorMetadata, backend_extension, read_sync,
+};
 use burn::tensor::{DType, Tensor, TensorData};
 use rayon::prelude::*;
+
+#[cfg(any(feature = "cuda", feature = "wgpu"))]
+mod cube;
 
 /// Channels per parallel task (8 measured fastest on 2 cores: the backward pass's buffers
 /// of a task, `2 · L · 8 · N` floats, stay in cache); bounds the state buffer to
@@ -378,8 +383,23 @@ fn add_into(target: &mut [f32], part: &[f32]) {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Tensors [`to_host`] has read back on this thread (tests check that the GPU
+    /// backends' scan reads none).
+    static HOST_READS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many tensors the scan has read back to the host on this thread so far.
+#[cfg(test)]
+pub(crate) fn host_reads() -> u64 {
+    HOST_READS.with(std::cell::Cell::get)
+}
+
 /// Reads a tensor back to host `f32`s with its shape.
 pub(crate) fn to_host<B: Backend>(tensor: FloatTensor<B>) -> (Vec<f32>, Vec<usize>) {
+    #[cfg(test)]
+    HOST_READS.with(|reads| reads.set(reads.get() + 1));
     let data =
         read_sync(B::float_into_data(tensor)).expect("reading a tensor back from its device");
     let shape = data.shape().to_vec();
@@ -399,11 +419,18 @@ fn from_host<B: Backend>(
     B::float_from_data(TensorData::new(values, shape).convert_dtype(dtype), device)
 }
 
-/// Backends that can run the selective scan. Implemented for the CPU backend (`Flex`),
-/// the GPU backends (`Cube`), and for autodiff over any of them.
-#[backend_extension(Flex, Autodiff, Cube: cfg(any(feature = "cuda", feature = "wgpu")))]
+/// Backends that can run the selective scan. Implemented for the CPU backend (`Flex`, the
+/// host loops), the GPU backends (`CubeBackend`, the kernels of [`cube`], also under
+/// burn's operation fusion), and for autodiff over any of them.
+#[backend_extension(
+    Flex,
+    Autodiff,
+    Cube: cfg(any(feature = "cuda", feature = "wgpu")),
+    Fusion: cfg(any(feature = "cuda", feature = "wgpu"))
+)]
 pub trait ScanBackend: Backend {
     /// `y = scan(u, Δ, A, B, C, D)` from zero states; shapes as in [`ScanInputs`].
+    #[fusion(dtype = u, shape = u)]
     fn selective_scan(
         u: FloatTensor<Self>,
         delta: FloatTensor<Self>,
@@ -412,6 +439,34 @@ pub trait ScanBackend: Backend {
         c: FloatTensor<Self>,
         d: FloatTensor<Self>,
     ) -> FloatTensor<Self>;
+
+    /// The gradients of `Σ grad_y ⊙ scan(u, Δ, A, B, C, D)` with respect to
+    /// `(u, Δ, A, B, C, D)`, each in its input's shape.
+    #[fusion(meta = |u, delta, a, b, c, d, _grad_y| (
+        u.clone(),
+        delta.clone(),
+        a.clone(),
+        b.clone(),
+        c.clone(),
+        d.clone()
+    ))]
+    #[allow(clippy::type_complexity)]
+    fn selective_scan_backward(
+        u: FloatTensor<Self>,
+        delta: FloatTensor<Self>,
+        a: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+        c: FloatTensor<Self>,
+        d: FloatTensor<Self>,
+        grad_y: FloatTensor<Self>,
+    ) -> (
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+    );
 }
 
 /// The six inputs read back to the host, with their sizes.
@@ -459,13 +514,6 @@ impl HostInputs {
     }
 }
 
-fn host_scan<B: Backend>(inputs: [FloatTensor<B>; 6]) -> FloatTensor<B> {
-    let (device, dtype) = (inputs[0].device(), inputs[0].dtype());
-    let host = HostInputs::read::<B>(inputs);
-    let (y, _) = host.scan().forward(None);
-    from_host::<B>(y, host.shape.clone(), &device, dtype)
-}
-
 impl ScanBackend for Flex {
     fn selective_scan(
         u: FloatTensor<Self>,
@@ -475,45 +523,59 @@ impl ScanBackend for Flex {
         c: FloatTensor<Self>,
         d: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        host_scan::<Self>([u, delta, a, b, c, d])
+        let (device, dtype) = (u.device(), u.dtype());
+        let host = HostInputs::read::<Self>([u, delta, a, b, c, d]);
+        let (y, _) = host.scan().forward(None);
+        from_host::<Self>(y, host.shape.clone(), &device, dtype)
     }
-}
 
-#[cfg(any(feature = "cuda", feature = "wgpu"))]
-impl ScanBackend for burn::backend::Cube {
-    fn selective_scan(
+    fn selective_scan_backward(
         u: FloatTensor<Self>,
         delta: FloatTensor<Self>,
         a: FloatTensor<Self>,
         b: FloatTensor<Self>,
         c: FloatTensor<Self>,
         d: FloatTensor<Self>,
-    ) -> FloatTensor<Self> {
-        host_scan::<Self>([u, delta, a, b, c, d])
+        grad_y: FloatTensor<Self>,
+    ) -> (
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+    ) {
+        let inputs = [u, delta, a, b, c, d];
+        let device = grad_y.device();
+        let shapes = inputs.each_ref().map(|t| t.shape().to_vec());
+        let dtypes = inputs.each_ref().map(|t| t.dtype());
+        let host = HostInputs::read::<Self>(inputs);
+        let (grad_y, _) = to_host::<Self>(grad_y);
+        let g = host.scan().backward(&grad_y);
+        let mut k = 0;
+        let [gu, gdelta, ga, gb, gc, gd] = [g.u, g.delta, g.a, g.b, g.c, g.d].map(|grad| {
+            let tensor = from_host::<Self>(grad, shapes[k].clone(), &device, dtypes[k]);
+            k += 1;
+            tensor
+        });
+        (gu, gdelta, ga, gb, gc, gd)
     }
 }
 
 #[derive(Debug)]
 struct ScanBackward;
 
-impl<B: Backend> Backward<B, 6> for ScanBackward {
+impl<B: ScanBackend> Backward<B, 6> for ScanBackward {
     /// The inputs; states are recomputed.
     type State = [FloatTensor<B>; 6];
 
     fn backward(self, ops: Ops<Self::State, 6>, grads: &mut Gradients, _: &mut Checkpointer) {
         let grad_y = grads.consume::<B>(&ops.node);
-        let device = grad_y.device();
-        let shapes = ops.state.each_ref().map(|t| t.shape().to_vec());
-        let dtypes = ops.state.each_ref().map(|t| t.dtype());
-        let host = HostInputs::read::<B>(ops.state);
-        let (grad_y, _) = to_host::<B>(grad_y);
-        let g = host.scan().backward(&grad_y);
-        let all = [g.u, g.delta, g.a, g.b, g.c, g.d];
-        for (((parent, grad), shape), dtype) in
-            ops.parents.into_iter().zip(all).zip(shapes).zip(dtypes)
-        {
+        let [u, delta, a, b, c, d] = ops.state;
+        let (gu, gdelta, ga, gb, gc, gd) = B::selective_scan_backward(u, delta, a, b, c, d, grad_y);
+        for (parent, grad) in ops.parents.into_iter().zip([gu, gdelta, ga, gb, gc, gd]) {
             if let Some(node) = parent {
-                grads.register::<B>(node.id, from_host::<B>(grad, shape, &device, dtype));
+                grads.register::<B>(node.id, grad);
             }
         }
     }
@@ -552,6 +614,37 @@ impl<B: ScanBackend, C: CheckpointStrategy> ScanBackend for Autodiff<B, C> {
                 d.into_primitive(),
             )),
         }
+    }
+
+    /// The inner backend's gradients, as constants (training never differentiates the
+    /// gradients themselves).
+    fn selective_scan_backward(
+        u: FloatTensor<Self>,
+        delta: FloatTensor<Self>,
+        a: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+        c: FloatTensor<Self>,
+        d: FloatTensor<Self>,
+        grad_y: FloatTensor<Self>,
+    ) -> (
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+    ) {
+        let [u, delta, a, b, c, d, grad_y] = [u, delta, a, b, c, d, grad_y].map(Self::inner);
+        let (gu, gdelta, ga, gb, gc, gd) = B::selective_scan_backward(u, delta, a, b, c, d, grad_y);
+        let outer = Self::from_inner;
+        (
+            outer(gu),
+            outer(gdelta),
+            outer(ga),
+            outer(gb),
+            outer(gc),
+            outer(gd),
+        )
     }
 }
 
