@@ -83,6 +83,19 @@ impl BoaBytePredictor {
         }
     }
 
+    /// A freshly initialised model whose weights depend on `seed` only, not on `device`:
+    /// drawn on the CPU, then loaded onto `device` as a checkpoint would be (so a run on a
+    /// GPU starts from the weights the same run on the CPU starts from).
+    #[must_use]
+    pub fn seeded(config: &ModelConfig, seed: u64, device: &Device) -> Self {
+        let cpu = Device::flex();
+        cpu.seed(seed);
+        let weights = Self::new(config, &cpu).into_record();
+        Self::new(config, device)
+            .try_load_record(weights)
+            .expect("a model's weights load into a model of the same sizes")
+    }
+
     /// The model's sizes, read off its parameters.
     #[must_use]
     pub fn config(&self) -> ModelConfig {

@@ -31,14 +31,17 @@ impl CausalConv1d {
         let [batch, len, channels] = x.dims();
         let width = self.width();
         let extended = Tensor::cat(vec![history, x], 1);
-        let weight = self.weight.val().reshape([channels, width]).swap_dims(0, 1);
+        let weight = self.weight.val();
         let mut y = self
             .bias
             .val()
             .reshape([1, 1, channels])
             .expand([batch, len, channels]);
         for k in 0..width {
-            let tap = weight.clone().narrow(0, k, 1).reshape([1, 1, channels]);
+            // Taps cut along the weight's own last axis (no transposed view: burn 0.22.1's
+            // fused GPU optimiser step mis-updates a parameter whose gradient arrives with
+            // swapped strides).
+            let tap = weight.clone().narrow(2, k, 1).reshape([1, 1, channels]);
             y = y + extended.clone().narrow(1, k, len) * tap;
         }
         let history = extended.narrow(1, len, width - 1);

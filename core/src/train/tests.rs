@@ -1,7 +1,9 @@
 use std::path::{Path, PathBuf};
 
 use super::checkpoint;
-use super::data::{Splits, batch_order};
+use super::data::{self, Splits, batch_order};
+#[cfg(feature = "wgpu")]
+use super::trainer;
 use super::*;
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -269,4 +271,101 @@ impl TrainObserver for Steps {
     }
     fn epoch(&mut self, _: &EpochReport) {}
     fn message(&mut self, _: &str) {}
+}
+
+/// The "done when" of GPU training: the tiny preset trained for 2 epochs on burn's wgpu
+/// device (lavapipe in CI) ends where the CPU ends, and its scans never left the device.
+#[cfg(feature = "wgpu")]
+#[test]
+fn the_tiny_preset_trains_on_wgpu_to_the_cpus_losses_with_the_scan_on_the_device() {
+    let _rng = crate::rng_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("data.bin"), structured(24 * 1024)).expect("data");
+    let yaml = "name: wgpu\nfile_path: data.bin\ndataloader:\n  seq_len: 64\n  batch_size: 8\nmodel:\n  preset: tiny\ntraining:\n  lr: 0.01\n  epochs: 2\n  seed: 5\n";
+    let path = write(dir.path(), "exp.yaml", yaml);
+    let mut config = ExperimentConfig::load(&path).expect("valid");
+    let mut run_on = |device: DeviceKind| {
+        config.device = device;
+        config.model_path = Some(dir.path().join(device.name()));
+        train(&config, &TrainOptions::default(), &mut Silent).expect("train")
+    };
+    let cpu = run_on(DeviceKind::Cpu);
+    let reads = crate::model::scan::host_reads();
+    let gpu = run_on(DeviceKind::Wgpu);
+    assert_eq!(
+        crate::model::scan::host_reads(),
+        reads,
+        "training on wgpu read scan tensors back to the host"
+    );
+    assert_eq!(gpu.epochs.len(), 2);
+    for (cpu, gpu) in cpu.epochs.iter().zip(&gpu.epochs) {
+        let (c, g) = (cpu.val_bpb.expect("val"), gpu.val_bpb.expect("val"));
+        eprintln!(
+            "epoch {}: validation {c:.6} (CPU), {g:.6} (wgpu)",
+            cpu.epoch
+        );
+        assert!(
+            (c - g).abs() < 1e-3,
+            "epoch {}: validation {c} bits per byte on the CPU, {g} on wgpu",
+            cpu.epoch
+        );
+    }
+    let learned = gpu.epochs[1].val_bpb.expect("val");
+    assert!(learned < 7.0, "no better than uniform bytes: {learned}");
+}
+
+/// Every parameter after three optimiser steps on burn's wgpu device is the CPU's (this
+/// caught burn's fused GPU step mis-updating a parameter whose gradient had swapped
+/// strides, see `CausalConv1d::forward`).
+#[cfg(feature = "wgpu")]
+#[test]
+fn three_optimiser_steps_on_wgpu_leave_the_cpus_weights() {
+    use burn::module::{Module, ModuleVisitor, Param};
+    use burn::nn::loss::CrossEntropyLossConfig;
+    use burn::optim::GradientsParams;
+    use burn::tensor::{Device, Tensor};
+
+    use crate::model::{BoaBytePredictor, ModelConfig, Preset};
+
+    /// Every float parameter's values, in the module's order.
+    struct Weights(Vec<Vec<f32>>);
+    impl ModuleVisitor for Weights {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.0.push(crate::model::host_values(param.val()));
+        }
+    }
+
+    let _rng = crate::rng_lock();
+    let config = ModelConfig::preset(Preset::Tiny);
+    let data = structured(64 * 24);
+    let weights_after_steps = |device: &Device| {
+        let mut model = BoaBytePredictor::seeded(&config, 1, device);
+        let mut optimizer = trainer::optimizer(0.01, Precision::Fp32);
+        let loss_fn = CrossEntropyLossConfig::new().init(device);
+        for step in 0..3 {
+            let indices: Vec<usize> = (step * 8..step * 8 + 8).collect();
+            let batch = data::batch_tensor(&data, 64, &indices, device);
+            let loss = trainer::next_byte_loss(&model, &loss_fn, batch);
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optimizer.step(0.01, model, grads);
+        }
+        let mut weights = Weights(Vec::new());
+        model.visit(&mut weights);
+        weights.0
+    };
+    let cpu = weights_after_steps(&Device::flex().autodiff());
+    let gpu = weights_after_steps(&Device::wgpu(Default::default()).autodiff());
+    assert_eq!(cpu.len(), gpu.len());
+    for (k, (cpu, gpu)) in cpu.iter().zip(&gpu).enumerate() {
+        let worst = cpu
+            .iter()
+            .zip(gpu)
+            .map(|(c, g)| (c - g).abs())
+            .fold(0f32, f32::max);
+        assert!(
+            worst < 1e-5,
+            "parameter {k} ({} values): up to {worst} apart",
+            cpu.len()
+        );
+    }
 }

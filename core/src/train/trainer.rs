@@ -174,7 +174,7 @@ impl<'a> Run<'a> {
         observer: &mut dyn TrainObserver,
     ) -> Result<Self, TrainError> {
         device.seed(experiment.training.seed);
-        let mut model = BoaBytePredictor::new(model_config, device);
+        let mut model = BoaBytePredictor::seeded(model_config, experiment.training.seed, device);
         let mut optimizer = optimizer(experiment.training.weight_decay, precision);
         let mut progress = Progress {
             epoch: 0,
@@ -477,7 +477,7 @@ impl<'a> Run<'a> {
 /// AdamW (β = 0.9, 0.999; ε = 1e-8, PyTorch's defaults; ε = 1e-4 in fp16, where 1e-8
 /// rounds to 0 and the first update divides by zero) with weight decay on weight
 /// matrices only: norms, biases, `A_log`, `D` and the embedding are not decayed.
-fn optimizer(weight_decay: f64, precision: Precision) -> ModuleOptimizer {
+pub(super) fn optimizer(weight_decay: f64, precision: Precision) -> ModuleOptimizer {
     let epsilon = if precision == Precision::Fp16 {
         1e-4
     } else {
@@ -501,7 +501,7 @@ fn optimizer(weight_decay: f64, precision: Precision) -> ModuleOptimizer {
 }
 
 /// Mean next-byte cross-entropy (nats) of a `[batch, seq_len]` batch.
-fn next_byte_loss(
+pub(super) fn next_byte_loss(
     model: &BoaBytePredictor,
     loss_fn: &burn::nn::loss::CrossEntropyLoss,
     batch: Tensor<2, Int>,
@@ -536,7 +536,7 @@ pub fn time_training_steps(
         "benchmark data holds fewer than one batch"
     );
     device.seed(0);
-    let mut model = BoaBytePredictor::new(config, device);
+    let mut model = BoaBytePredictor::seeded(config, 0, device);
     let mut optimizer = optimizer(0.01, Precision::Fp32);
     let loss_fn = CrossEntropyLossConfig::new().init(device);
     let mut seconds = Vec::with_capacity(steps);
