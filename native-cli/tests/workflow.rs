@@ -687,3 +687,37 @@ fn new_experiment_prompts_on_a_terminal() {
     );
     assert!(screen.contains("Learning rate"), "{screen}");
 }
+
+/// The whole pipeline on GPUs (a build with `--features wgpu`; lavapipe in CI): trained
+/// on burn's wgpu device with the scan's CubeCL kernels, quantized, compressed and
+/// decompressed by the engine's WGSL shaders, verified; and the file is byte for byte
+/// the one the CPU engine writes from the same model.
+#[cfg(feature = "wgpu")]
+#[test]
+fn run_trains_codes_and_verifies_on_the_gpu() {
+    let dir = experiment_folder("");
+    run_in(&dir)
+        .args(["e2e", "--device", "wgpu", "--backend", "gpu", "--verify"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("verified: 12288 bytes identical"));
+    let models = dir.path().join("models/e2e");
+    let on_cpu = boa()
+        .arg("compress")
+        .arg(dir.path().join("hits.bin"))
+        .arg("-m")
+        .arg(models.join("final/model.boam"))
+        .args(["--chunk-len", "6144", "--backend", "cpu", "-c"])
+        .output()
+        .expect("run");
+    assert!(
+        on_cpu.status.success(),
+        "{}",
+        String::from_utf8_lossy(&on_cpu.stderr)
+    );
+    assert_eq!(
+        on_cpu.stdout,
+        std::fs::read(models.join("e2e.boa")).expect("the pipeline's .boa"),
+        "the GPU engine's file differs from the CPU engine's"
+    );
+}
