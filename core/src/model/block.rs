@@ -34,7 +34,7 @@ impl FeedForward {
 /// is autodiff's of `erf` on every backend: burn 0.22.1's fused `gelu` backward on its GPU
 /// backends is off by up to 9·10⁻⁴ (measured on wgpu), enough to steer GPU training away
 /// from the CPU's.
-fn gelu_erf<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+pub(crate) fn gelu_erf<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     (x.clone() * std::f32::consts::FRAC_1_SQRT_2)
         .erf()
         .add_scalar(1.0)
