@@ -391,7 +391,7 @@ thread_local! {
 }
 
 /// How many tensors the scan has read back to the host on this thread so far.
-#[cfg(test)]
+#[cfg(all(test, feature = "wgpu"))]
 pub(crate) fn host_reads() -> u64 {
     HOST_READS.with(std::cell::Cell::get)
 }

@@ -1,7 +1,7 @@
 use std::path::{Path, PathBuf};
 
 use super::checkpoint;
-use super::data::{self, Splits, batch_order};
+use super::data::{Splits, batch_order};
 #[cfg(feature = "wgpu")]
 use super::trainer;
 use super::*;
@@ -345,7 +345,7 @@ fn three_optimiser_steps_on_wgpu_leave_the_cpus_weights() {
         let loss_fn = CrossEntropyLossConfig::new().init(device);
         for step in 0..3 {
             let indices: Vec<usize> = (step * 8..step * 8 + 8).collect();
-            let batch = data::batch_tensor(&data, 64, &indices, device);
+            let batch = super::data::batch_tensor(&data, 64, &indices, device);
             let loss = trainer::next_byte_loss(&model, &loss_fn, batch);
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optimizer.step(0.01, model, grads);
