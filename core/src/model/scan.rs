@@ -469,6 +469,18 @@ pub trait ScanBackend: Backend {
     );
 }
 
+/// `(∂u, ∂Δ, ∂A, ∂B, ∂C, ∂D)` on backend `B`, what
+/// [`ScanBackend::selective_scan_backward`] returns (the trait spells the tuple out, as
+/// `backend_extension` reads it there).
+pub type ScanGradientTensors<B> = (
+    FloatTensor<B>,
+    FloatTensor<B>,
+    FloatTensor<B>,
+    FloatTensor<B>,
+    FloatTensor<B>,
+    FloatTensor<B>,
+);
+
 /// The six inputs read back to the host, with their sizes.
 struct HostInputs {
     values: [Vec<f32>; 6],
@@ -537,14 +549,7 @@ impl ScanBackend for Flex {
         c: FloatTensor<Self>,
         d: FloatTensor<Self>,
         grad_y: FloatTensor<Self>,
-    ) -> (
-        FloatTensor<Self>,
-        FloatTensor<Self>,
-        FloatTensor<Self>,
-        FloatTensor<Self>,
-        FloatTensor<Self>,
-        FloatTensor<Self>,
-    ) {
+    ) -> ScanGradientTensors<Self> {
         let inputs = [u, delta, a, b, c, d];
         let device = grad_y.device();
         let shapes = inputs.each_ref().map(|t| t.shape().to_vec());
@@ -626,14 +631,7 @@ impl<B: ScanBackend, C: CheckpointStrategy> ScanBackend for Autodiff<B, C> {
         c: FloatTensor<Self>,
         d: FloatTensor<Self>,
         grad_y: FloatTensor<Self>,
-    ) -> (
-        FloatTensor<Self>,
-        FloatTensor<Self>,
-        FloatTensor<Self>,
-        FloatTensor<Self>,
-        FloatTensor<Self>,
-        FloatTensor<Self>,
-    ) {
+    ) -> ScanGradientTensors<Self> {
         let [u, delta, a, b, c, d, grad_y] = [u, delta, a, b, c, d, grad_y].map(Self::inner);
         let (gu, gdelta, ga, gb, gc, gd) = B::selective_scan_backward(u, delta, a, b, c, d, grad_y);
         let outer = Self::from_inner;

@@ -373,14 +373,7 @@ impl ScanBackend for CubeBackend {
         c: FloatTensor<Self>,
         d: FloatTensor<Self>,
         grad_y: FloatTensor<Self>,
-    ) -> (
-        FloatTensor<Self>,
-        FloatTensor<Self>,
-        FloatTensor<Self>,
-        FloatTensor<Self>,
-        FloatTensor<Self>,
-        FloatTensor<Self>,
-    ) {
+    ) -> super::ScanGradientTensors<Self> {
         let [u, delta, a, b, c, d] = backward([u, delta, a, b, c, d], grad_y);
         (u, delta, a, b, c, d)
     }
