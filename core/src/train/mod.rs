@@ -219,12 +219,33 @@ impl DeviceKind {
                 )));
             }
         };
+        self.check_precision(precision)?;
         if let Some(dtype) = precision.float_dtype() {
             device.configure(dtype).map_err(|e| {
                 TrainError::Unsupported(format!("precision {precision:?} on {self:?}: {e:?}"))
             })?;
         }
         Ok(device)
+    }
+
+    /// Whether this device trains in `precision`: bf16 and fp16 on the CPU only. On burn
+    /// 0.22.1's fused GPU backends a half-precision model stops with a panic inside burn
+    /// (`DTypeMismatch` in `burn-ir`'s graph builder, seen with fp16 on wgpu), so it is
+    /// refused here with a clear error instead.
+    ///
+    /// # Errors
+    /// [`TrainError::Unsupported`] for bf16 or fp16 on `cuda` or `wgpu`.
+    pub fn check_precision(self, precision: Precision) -> Result<(), TrainError> {
+        if self == Self::Cpu || precision == Precision::Fp32 {
+            return Ok(());
+        }
+        Err(TrainError::Unsupported(format!(
+            "precision {precision} on {device} is not supported yet: burn 0.22.1's fused GPU \
+             backends stop on the mixed float types of a half-precision model; train in fp32 \
+             on {device}, or in {precision} on the CPU",
+            precision = precision.name(),
+            device = self.name(),
+        )))
     }
 }
 #[cfg(test)]

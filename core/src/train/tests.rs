@@ -370,3 +370,27 @@ fn three_optimiser_steps_on_wgpu_leave_the_cpus_weights() {
         );
     }
 }
+
+/// Half precision trains on the CPU only; on GPU devices it is a clear error (burn 0.22.1's
+/// fused GPU backends panic on a half-precision model), before any device is made.
+#[test]
+fn half_precision_is_refused_on_gpu_devices_with_a_clear_error() {
+    for device in [DeviceKind::Cuda, DeviceKind::Wgpu] {
+        assert!(device.check_precision(Precision::Fp32).is_ok());
+        for precision in [Precision::Bf16, Precision::Fp16] {
+            let message = device
+                .check_precision(precision)
+                .expect_err("refused")
+                .to_string();
+            assert!(
+                message.contains(precision.name())
+                    && message.contains(device.name())
+                    && message.contains("on the CPU"),
+                "{message}"
+            );
+        }
+    }
+    for precision in Precision::ALL {
+        assert!(DeviceKind::Cpu.check_precision(precision).is_ok());
+    }
+}
