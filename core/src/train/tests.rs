@@ -372,7 +372,7 @@ fn three_optimiser_steps_on_wgpu_leave_the_cpus_weights() {
 }
 
 /// Half precision trains on the CPU only; on GPU devices it is a clear error (burn 0.22.1's
-/// fused GPU backends panic on a half-precision model), before any device is made.
+/// fused GPU backends panic on a half-precision model), before the device is configured or used.
 #[test]
 fn half_precision_is_refused_on_gpu_devices_with_a_clear_error() {
     for device in [DeviceKind::Cuda, DeviceKind::Wgpu] {
